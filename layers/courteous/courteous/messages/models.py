@@ -1,0 +1,116 @@
+"""Message kinds, classes, channels and the `MessageRequest` outbox model (schema v1)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+
+class MessageClass(StrEnum):
+    """How a message is treated by the gate (DESIGN.md, "Message classes")."""
+
+    TRANSACTIONAL = "transactional"
+    SERVICE = "service"
+    MARKETING = "marketing"
+
+
+class Kind(StrEnum):
+    PAYMENT_REMINDER = "payment_reminder"
+    SHIPPING_NOTICE = "shipping_notice"
+    PARCEL_DELAY = "parcel_delay"
+    DELIVERY_CARE = "delivery_care"
+    REFUND_ACK = "refund_ack"
+    BIRTHDAY_GREETING = "birthday_greeting"
+
+
+# The class a kind has unless the request says otherwise (delivery care that carries a
+# coupon is marketing; the flow sets `message_class` on the request for that).
+KIND_CLASSES: dict[Kind, MessageClass] = {
+    Kind.PAYMENT_REMINDER: MessageClass.SERVICE,
+    Kind.SHIPPING_NOTICE: MessageClass.TRANSACTIONAL,
+    Kind.PARCEL_DELAY: MessageClass.TRANSACTIONAL,
+    Kind.DELIVERY_CARE: MessageClass.SERVICE,
+    Kind.REFUND_ACK: MessageClass.TRANSACTIONAL,
+    Kind.BIRTHDAY_GREETING: MessageClass.MARKETING,
+}
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class Recipient(BaseModel):
+    """Who a message is for, as the flow knew them when it enqueued the request.
+
+    The contact itself (phone or e-mail) travels in the request because the channel
+    needs it; it is never written in clear to a key or a log (see `recipients.identity`).
+    `consent` is the profile's consent per class at enqueue time; the gate's ledger may
+    hold a newer word (an opt-out is honoured at once).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    shop_id: str = Field(min_length=1, max_length=128)
+    customer_id: str | None = None
+    phone: str | None = Field(default=None, description="E.164, e.g. +8613800138000")
+    email: str | None = None
+    zone: str | None = Field(default=None, description="explicit IANA zone from the profile")
+    country: str | None = Field(
+        default=None, description="ISO 3166-1 alpha-2 of the shipping address"
+    )
+    region: str | None = Field(
+        default=None, description="province/state code of the shipping address, e.g. FL"
+    )
+    locale: str | None = None
+    consent: dict[MessageClass, bool] = Field(default_factory=dict)
+
+
+class MessageRequest(BaseModel):
+    """One message a flow wants sent. Idempotent on `request_id`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: Literal[1] = 1
+    request_id: str = Field(default_factory=lambda: uuid.uuid4().hex, min_length=8)
+    kind: Kind
+    message_class: MessageClass | None = Field(
+        default=None, description="overrides the kind's default class"
+    )
+    channel: Channel
+    recipient: Recipient
+    order_id: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    created_at: AwareDatetime
+    not_before: AwareDatetime | None = None
+    expires_at: AwareDatetime | None = None
+    dedupe_key: str | None = Field(
+        default=None, description="one message per key within the policy's retention"
+    )
+    deferrals: int = Field(default=0, ge=0, description="times the gate has deferred it")
+
+    @model_validator(mode="after")
+    def _contact_for_channel(self) -> MessageRequest:
+        if self.channel is Channel.SMS and not self.recipient.phone:
+            raise ValueError("recipient.phone is required for an sms message")
+        if self.channel is Channel.EMAIL and not self.recipient.email:
+            raise ValueError("recipient.email is required for an email message")
+        return self
+
+    @property
+    def effective_class(self) -> MessageClass:
+        return self.message_class or KIND_CLASSES[self.kind]
+
+    @property
+    def contact(self) -> str:
+        contact = self.recipient.phone if self.channel is Channel.SMS else self.recipient.email
+        assert contact is not None  # guaranteed by _contact_for_channel
+        return contact
+
+    def deferred(self, not_before: datetime) -> MessageRequest:
+        """The same request, to be offered to the gate again at `not_before`."""
+        return self.model_copy(update={"not_before": not_before, "deferrals": self.deferrals + 1})
