@@ -1,0 +1,13 @@
+"""Typed domain errors. Each edge maps them in one place (HTTP status, retry or DLQ)."""
+
+
+class CourteousError(Exception):
+    """Base of the domain's own errors."""
+
+
+class RetryableError(CourteousError):
+    """A dependency failed in a way that may pass: leave the work for a retry."""
+
+
+class PermanentError(CourteousError):
+    """The input can never succeed: retrying will not help."""

@@ -1,0 +1,1 @@
+"""Recipients: who a message is for — identity (keyed hashes), time zones, consent."""

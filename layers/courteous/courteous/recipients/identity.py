@@ -1,0 +1,59 @@
+"""Contacts are normalised, then stored and logged only as keyed hashes.
+
+A phone number is normalised to E.164 with `phonenumbers`, an e-mail address to its
+trimmed, lower-cased form, so that "+86 138-0013-8000" and "+8613800138000" are one
+recipient. The hash is HMAC-SHA256 under a per-deployment key, so a leaked table does
+not reveal who was contacted and cannot be reversed by hashing a phone-number space.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+import phonenumbers
+
+
+class InvalidContactError(ValueError):
+    """A phone number or e-mail address that cannot be a recipient."""
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalise_phone(text: str, default_region: str | None = None) -> str:
+    """The E.164 form of a phone number; raises `InvalidContactError`."""
+    try:
+        number = phonenumbers.parse(text, default_region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidContactError(f"not a phone number: {exc}") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise InvalidContactError("not a possible phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_email(text: str) -> str:
+    address = text.strip().lower()
+    if not _EMAIL.match(address):
+        raise InvalidContactError("not an e-mail address")
+    return address
+
+
+def normalise_contact(text: str) -> str:
+    """A phone number (starts with + or a digit) or an e-mail address, normalised."""
+    stripped = text.strip()
+    if "@" in stripped:
+        return normalise_email(stripped)
+    return normalise_phone(stripped)
+
+
+def contact_hash(key: bytes, shop_id: str, contact: str) -> str:
+    """The keyed hash that stands for one recipient of one shop (hex, 128 bits)."""
+    message = f"{shop_id}\x1f{normalise_contact(contact)}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def recipient_key(key: bytes, shop_id: str, contact: str) -> str:
+    """The partition key of one recipient in the gate table."""
+    return f"R#{shop_id}#{contact_hash(key, shop_id, contact)}"
