@@ -11,21 +11,29 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from courteous.cli.common import CliError
 
 # Sub-command modules, in the order `courteous --help` lists them.
-COMMAND_MODULES: tuple[str, ...] = (
-    "courteous.cli.decide",
-)
+COMMAND_MODULES: tuple[str, ...] = ("courteous.cli.decide",)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Argument errors as one line on stderr (exit 2), without the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="courteous",
         description="Order messaging for online shops that never harasses a customer.",
     )
-    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    subparsers = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=OneLineParser
+    )
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
     return parser

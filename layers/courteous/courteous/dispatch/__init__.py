@@ -1,0 +1,1 @@
+"""The dispatcher: outbox message → contact gate → channel → delivery log."""

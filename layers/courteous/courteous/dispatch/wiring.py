@@ -1,0 +1,68 @@
+"""Build a `Dispatcher` from settings and boto3 clients (no AWS call until used)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+
+from courteous.channels import SesEmailSender, SnsSmsSender
+from courteous.dispatch.service import Dispatcher, Renderer
+from courteous.dispatch.settings import DispatchSettings
+from courteous.gate.policies import ShopPolicies
+from courteous.gate.service import ContactGate
+from courteous.gate.store import GateStore
+from courteous.messages import Channel, MessageRequest
+from courteous.recipients.identity import recipient_key
+from courteous.scheduling import OneTimeScheduler, QueueTarget
+
+
+def contact_key(settings: DispatchSettings, ssm: Any) -> bytes:
+    if settings.contact_hash_key is not None:
+        return settings.contact_hash_key.get_secret_value().encode()
+    from aws_lambda_powertools.utilities import parameters
+
+    assert settings.contact_hash_key_parameter is not None
+    value = parameters.get_parameter(
+        settings.contact_hash_key_parameter,
+        decrypt=True,
+        max_age=3600,
+        ssm_provider=parameters.SSMProvider(boto3_client=ssm),
+    )
+    return str(value).encode()
+
+
+def build_dispatcher(
+    settings: DispatchSettings,
+    renderer: Renderer,
+    client: Callable[[str], Any] = boto3.client,
+) -> Dispatcher:
+    ssm = client("ssm")
+    key = contact_key(settings, ssm)
+    store = GateStore(client("dynamodb"), settings.gate_table_name)
+    policies = ShopPolicies(ssm, settings.shop_policy_parameter, settings.default_policy)
+
+    def key_for(request: MessageRequest) -> str:
+        return recipient_key(key, request.recipient.shop_id, request.contact)
+
+    scheduler = OneTimeScheduler(
+        client("scheduler"),
+        settings.schedule_group_name,
+        QueueTarget(
+            queue_arn=settings.outbox_queue_arn,
+            role_arn=settings.scheduler_role_arn,
+            dead_letter_arn=settings.outbox_dlq_arn,
+        ),
+    )
+    return Dispatcher(
+        gate=ContactGate(store, policies, key_for),
+        store=store,
+        renderer=renderer,
+        senders={
+            Channel.EMAIL: SesEmailSender(client("sesv2"), settings.sender_email),
+            Channel.SMS: SnsSmsSender(client("sns"), settings.sms_sender_id),
+        },
+        scheduler=scheduler,
+        policy_for=policies,
+    )
