@@ -11,3 +11,12 @@ class RetryableError(CourteousError):
 
 class PermanentError(CourteousError):
     """The input can never succeed: retrying will not help."""
+
+
+class ContentViolation(PermanentError):
+    """A rendered message breaks the content policy; `rule` names the rule broken."""
+
+    def __init__(self, rule: str, detail: str = "") -> None:
+        super().__init__(f"{rule}: {detail}" if detail else rule)
+        self.rule = rule
+        self.detail = detail

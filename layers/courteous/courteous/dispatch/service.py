@@ -20,6 +20,7 @@ from typing import Protocol
 
 from courteous import clock
 from courteous.channels import OutgoingMessage, Sender
+from courteous.errors import ContentViolation
 from courteous.gate.decide import Action, Decision, suppressed_for_content
 from courteous.gate.policy import Policy
 from courteous.gate.service import ContactGate
@@ -27,14 +28,6 @@ from courteous.gate.store import Delivery, GateStore
 from courteous.messages import Channel, MessageRequest
 from courteous.observability import logger, metrics
 from courteous.scheduling import OneTimeScheduler
-
-
-class ContentViolation(Exception):
-    """The rendered text breaks the content policy; `rule` names the rule."""
-
-    def __init__(self, rule: str) -> None:
-        super().__init__(rule)
-        self.rule = rule
 
 
 class Renderer(Protocol):
