@@ -14,6 +14,7 @@ class DispatchSettings(BaseModel):
     gate_table_name: str = Field(min_length=1)
     outbox_queue_arn: str = Field(min_length=1)
     outbox_dlq_arn: str | None = None
+    outbox_dlq_url: str = Field(min_length=1)
     schedule_group_name: str = Field(min_length=1)
     scheduler_role_arn: str = Field(min_length=1)
     sender_email: str = Field(min_length=3)

@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 
 from courteous.channels import SesEmailSender, SnsSmsSender
+from courteous.dispatch.outbox import DeadLetters, OutboxConsumer
 from courteous.dispatch.service import Dispatcher, Renderer
 from courteous.dispatch.settings import DispatchSettings
 from courteous.gate.policies import ShopPolicies
@@ -24,12 +25,8 @@ def contact_key(settings: DispatchSettings, ssm: Any) -> bytes:
     from aws_lambda_powertools.utilities import parameters
 
     assert settings.contact_hash_key_parameter is not None
-    value = parameters.get_parameter(
-        settings.contact_hash_key_parameter,
-        decrypt=True,
-        max_age=3600,
-        ssm_provider=parameters.SSMProvider(boto3_client=ssm),
-    )
+    provider = parameters.SSMProvider(boto3_client=ssm)
+    value = provider.get(settings.contact_hash_key_parameter, decrypt=True, max_age=3600)
     return str(value).encode()
 
 
@@ -65,4 +62,15 @@ def build_dispatcher(
         },
         scheduler=scheduler,
         policy_for=policies,
+    )
+
+
+def build_consumer(
+    settings: DispatchSettings,
+    renderer: Renderer,
+    client: Callable[[str], Any] = boto3.client,
+) -> OutboxConsumer:
+    return OutboxConsumer(
+        build_dispatcher(settings, renderer, client),
+        DeadLetters(client("sqs"), settings.outbox_dlq_url),
     )
