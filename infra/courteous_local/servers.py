@@ -72,7 +72,8 @@ class Engine:
 
 
 @contextmanager
-def dynamodb_local(timeout: float = 30.0) -> Iterator[Engine]:
+def dynamodb_local(timeout: float = 30.0, db_path: Path | None = None) -> Iterator[Engine]:
+    """DynamoDB Local in memory, or on files under `db_path` (kept after it stops)."""
     java = shutil.which("java")
     jar = find_dynamodb_local_jar()
     if java is None:
@@ -81,13 +82,15 @@ def dynamodb_local(timeout: float = 30.0) -> Iterator[Engine]:
         raise EngineUnavailable(
             f"DynamoDB Local is not installed under {DYNAMODB_LOCAL_DIR} (run `make setup`)"
         )
+    if db_path is not None:
+        db_path.mkdir(parents=True, exist_ok=True)
     port = free_port()
     command = [
         java,
         f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
         "-jar",
         str(jar),
-        "-inMemory",
+        *(["-dbPath", str(db_path), "-sharedDb"] if db_path else ["-inMemory"]),
         "-port",
         str(port),
         "-disableTelemetry",
@@ -122,11 +125,11 @@ def moto_server() -> Iterator[Engine]:
 
 
 @contextmanager
-def dynamodb_engine(prefer_local: bool = True) -> Iterator[Engine]:
+def dynamodb_engine(prefer_local: bool = True, db_path: Path | None = None) -> Iterator[Engine]:
     """DynamoDB Local when it can run here, else moto's server, with a note saying so."""
     if prefer_local:
         try:
-            with dynamodb_local() as engine:
+            with dynamodb_local(db_path=db_path) as engine:
                 yield engine
             return
         except EngineUnavailable as why:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import threading
 import uuid
 from collections.abc import Iterator
@@ -40,6 +41,7 @@ from courteous_local.instrument import ClientFactory
 from courteous_local.provision import FunctionSpec, Provisioned, provision
 from courteous_local.runtime import InProcessFunction, Invocation, new_stack_id
 from courteous_local.servers import Engine, dynamodb_engine, moto_server
+from courteous_local.state import STATE_DIR, LocalState
 from courteous_local.template import Template, default_template_path, load_template
 from courteous_local.timing import VirtualClock, fire_times, parse_at
 
@@ -127,12 +129,17 @@ class LocalStack:
         realtime: bool = False,
         prefer_dynamodb_local: bool = True,
         shop_settings: dict[str, dict[str, str]] | None = None,
+        state_root: Path | None = None,
+        shops: tuple[str, ...] = (),
     ) -> None:
+        """`state_root`: keep the gate table on disk there for `courteous why`."""
         self.template: Template = load_template(template_path or default_template_path())
         self.clock = VirtualClock(start)
         self.realtime = realtime
         self._prefer_local = prefer_dynamodb_local
         self._shop_settings = shop_settings or {}
+        self._state_root = state_root
+        self._shops = list(shops)
         self._exit = ExitStack()
         self._saved_env: dict[str, str | None] = {}
         self._id = new_stack_id()
@@ -161,6 +168,8 @@ class LocalStack:
         self.close()
 
     def close(self) -> None:
+        if self._state_root is not None and self.resources is not None:
+            self._save_state(running=False)
         for function in self.functions.values():
             function.unload()
         domain_clock.use_clock(domain_clock.wall_clock)
@@ -177,8 +186,29 @@ class LocalStack:
             self._saved_env[name] = os.environ.get(name)
         os.environ[name] = value
 
+    def _db_path(self) -> Path | None:
+        if self._state_root is None:
+            return None
+        return self._state_root / STATE_DIR / "dynamodb"
+
+    def _save_state(self, *, running: bool) -> None:
+        assert self.resources is not None and self.dynamodb is not None
+        db_path = self._db_path()
+        persisted = db_path is not None and self.dynamodb.name == "DynamoDB Local"
+        LocalState(
+            gate_table=self.resources.ref("GateTable"),
+            contact_key=LOCAL_CONTACT_KEY,
+            shops=self._shops,
+            dynamodb_db_path=str(db_path.resolve()) if persisted and db_path else None,
+            dynamodb_endpoint=self.dynamodb.endpoint if running else None,
+            dynamodb_engine=self.dynamodb.name,
+        ).save(self._state_root)
+
     def _start(self) -> None:
-        self.dynamodb = self._exit.enter_context(dynamodb_engine(self._prefer_local))
+        db_path = self._db_path()
+        if db_path is not None and db_path.exists():
+            shutil.rmtree(db_path)  # every local run starts from an empty table
+        self.dynamodb = self._exit.enter_context(dynamodb_engine(self._prefer_local, db_path))
         self.moto = self._exit.enter_context(moto_server())
         endpoints = {"dynamodb": self.dynamodb.endpoint}
         endpoints.update(dict.fromkeys(MOTO_SERVICES, self.moto.endpoint))
@@ -209,6 +239,8 @@ class LocalStack:
             self._wire(function, spec)
         if not self.realtime:
             domain_clock.use_clock(self.clock)
+        if self._state_root is not None:
+            self._save_state(running=True)
 
     def _seed_parameters(self) -> None:
         assert self.clients is not None and self.resources is not None

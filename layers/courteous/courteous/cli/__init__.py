@@ -16,7 +16,10 @@ from typing import NoReturn
 from courteous.cli.common import CliError
 
 # Sub-command modules, in the order `courteous --help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("courteous.cli.decide",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "courteous.cli.decide",
+    "courteous.cli.why",
+)
 
 
 class OneLineParser(argparse.ArgumentParser):
