@@ -8,72 +8,22 @@ from SSM, the gate table, the outbox DLQ, the schedule group, SES v2 and SNS.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
 
-from courteous import clock
-from courteous.channels import ChannelError, OutgoingMessage
+from courteous.channels import ChannelError
 from courteous.dispatch.outbox import OutboxConsumer
 from courteous.dispatch.settings import DispatchSettings
-from courteous.dispatch.wiring import build_consumer
-from courteous.errors import ContentViolation, PermanentError
 from courteous.gate.decide import Action, Reason
-from courteous.gate.policy import Policy
 from courteous.gate.store import GateStore
 from courteous.messages import MessageRequest
 from courteous_local.instrument import ClientFactory, Fault
 from courteous_local.provision import Provisioned
-from tests.conftest import load_event
-
-# 2026-11-18 03:55 UTC: 11:55 in Shanghai, 22:55 (the evening before) in New York,
-# 04:55 in Paris.
-MORNING_IN_SHANGHAI = datetime(2026, 11, 18, 3, 55, tzinfo=UTC)
-
-
-class PlainRenderer:
-    """Text from the request's data; refuses a message whose data says so."""
-
-    def render(self, request: MessageRequest, policy: Policy) -> OutgoingMessage:
-        if request.data.get("forbidden"):
-            raise ContentViolation("foreign_link", "https://elsewhere.example")
-        if request.data.get("broken"):
-            raise PermanentError("data.carrier: Field required")
-        fields = ", ".join(f"{key}={value}" for key, value in sorted(request.data.items()))
-        return OutgoingMessage(
-            text=f"{request.kind.value}: {fields}",
-            message_class=request.effective_class,
-            subject=f"About your order {request.order_id}",
-        )
-
-
-@pytest.fixture
-def at_morning_in_shanghai() -> Iterator[None]:
-    previous = clock.use_clock(lambda: MORNING_IN_SHANGHAI)
-    yield
-    clock.use_clock(previous)
-
-
-@pytest.fixture
-def clients(stack: Provisioned) -> ClientFactory:
-    return ClientFactory()
-
-
-@pytest.fixture
-def consumer(stack: Provisioned, clients: ClientFactory) -> OutboxConsumer:
-    return build_consumer(DispatchSettings.from_env(), PlainRenderer(), clients)
-
-
-def bodies(event_name: str) -> list[str]:
-    return [record["body"] for record in load_event(event_name)["Records"]]
-
-
-def sent(clients: ClientFactory) -> int:
-    return clients.calls.counts[("sns", "Publish")] + clients.calls.counts[("email", "SendEmail")]
+from tests.integration.conftest import bodies, sent
 
 
 def schedules(stack: Provisioned) -> list[dict[str, Any]]:

@@ -21,10 +21,10 @@ from typing import Protocol
 from courteous import clock
 from courteous.channels import OutgoingMessage, Sender
 from courteous.errors import ContentViolation
-from courteous.gate.decide import Action, Decision, suppressed_for_content
+from courteous.gate.decide import Action, Decision, Reason, suppressed_for_content
 from courteous.gate.policy import Policy
 from courteous.gate.service import ContactGate
-from courteous.gate.store import Delivery, GateStore
+from courteous.gate.store import Delivery, GateStore, GateStoreError
 from courteous.messages import Channel, MessageRequest
 from courteous.observability import logger, metrics
 from courteous.scheduling import OneTimeScheduler
@@ -90,21 +90,30 @@ class Dispatcher:
     def _send(
         self, request: MessageRequest, message: OutgoingMessage, decision: Decision, key: str
     ) -> Outcome:
-        done = self._store.delivery(key, request.request_id)
-        if done is not None:
-            logger.info("already delivered", request_id=request.request_id)
-            return Outcome(decision, key, done.provider_message_id)
+        # Only a request the ledger already held can have been sent before: a fresh
+        # commit proves no earlier attempt got past the gate, so no read is needed.
+        if decision.reason is Reason.RETRY:
+            done = self._store.delivery(key, request.request_id)
+            if done is not None:
+                logger.info("already delivered", request_id=request.request_id)
+                return Outcome(decision, key, done.provider_message_id)
         sender = self._senders[request.channel]
         message_id = sender.send(request.contact, message)
-        self._store.record_delivery(
-            key,
-            Delivery(
-                request_id=request.request_id,
-                channel=request.channel,
-                provider_message_id=message_id,
-                sent_at=clock.now(),
-            ),
+        delivery = Delivery(
+            request_id=request.request_id,
+            channel=request.channel,
+            provider_message_id=message_id,
+            sent_at=clock.now(),
         )
+        try:
+            self._store.record_delivery(key, delivery)
+        except GateStoreError:
+            # The message is out. Failing the record now would make SQS redeliver it and
+            # send it again; the missing log entry is the smaller harm, and it is loud.
+            logger.exception(
+                "sent, but the delivery log write failed", request_id=request.request_id
+            )
+            metrics.add_metric(name="DeliveryLogWriteFailed", unit="Count", value=1)
         return Outcome(decision, key, message_id)
 
     @staticmethod
