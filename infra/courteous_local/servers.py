@@ -11,6 +11,7 @@ Both pick a free port, wait until they answer, and stop with their owner.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import socket
 import subprocess
@@ -115,6 +116,8 @@ def dynamodb_local(timeout: float = 30.0, db_path: Path | None = None) -> Iterat
 def moto_server() -> Iterator[Engine]:
     from moto.server import ThreadedMotoServer
 
+    # One access-log line per emulated AWS call would bury what the stack prints.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

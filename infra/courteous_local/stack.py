@@ -256,6 +256,13 @@ class LocalStack:
         if "SENDER_EMAIL" in os.environ:
             self.clients("sesv2").create_email_identity(EmailIdentity=os.environ["SENDER_EMAIL"])
 
+    def add_shop(self, shop_id: str) -> None:
+        """Remember a shop seen in this run, so `courteous why` looks there too."""
+        if shop_id not in self._shops:
+            self._shops.append(shop_id)
+            if self._state_root is not None and self.resources is not None:
+                self._save_state(running=True)
+
     def put_parameter(self, name: str, value: str, secure: bool = True) -> None:
         assert self.clients is not None
         self.clients("ssm").put_parameter(

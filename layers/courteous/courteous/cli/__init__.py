@@ -19,6 +19,7 @@ from courteous.cli.common import CliError
 COMMAND_MODULES: tuple[str, ...] = (
     "courteous.cli.decide",
     "courteous.cli.why",
+    "courteous.cli.serve",
     "courteous.cli.webhook",
 )
 

@@ -1,0 +1,182 @@
+"""`courteous serve`: the webhook API on 127.0.0.1, backed by the local stack.
+
+A person posts a real platform webhook with curl and watches what the system does: each
+gate decision is printed as it happens. Time follows the wall clock, `--speed N` makes it
+run N times faster, and `POST /_local/advance?minutes=N` jumps ahead (due reminders and
+deferred messages fire on the way). Ctrl-C stops the server and the stack cleanly.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from courteous_local.decisions import DecisionRow, read_decisions
+from courteous_local.stack import LocalStack
+
+PLATFORMS = ("shopify", "woocommerce", "generic")
+WEBHOOK_SECRET_PARAMETER = "/courteous/shops/{shop_id}/webhook-secret/{platform}"  # noqa: S105
+
+
+def decision_line(row: DecisionRow) -> str:
+    local = row.local_time.strftime("%a %H:%M")
+    order = f" order {row.order_id}" if row.order_id else ""
+    line = (
+        f"{row.at:%Y-%m-%d %H:%M}Z  {local:<9} {row.zone:<22} {row.kind:<18} "
+        f"{row.channel:<5} {row.action.upper():<8} {row.reason}{order}"
+    )
+    if row.not_before is not None:
+        line += f" -> {row.not_before:%Y-%m-%d %H:%M}Z"
+    return line
+
+
+class Server:
+    def __init__(
+        self,
+        stack: LocalStack,
+        port: int,
+        speed: float,
+        out: Callable[[str], None] = print,
+    ) -> None:
+        self.stack = stack
+        self.speed = speed
+        self._out = out
+        self._seen: set[str] = set()
+        self._wall0 = datetime.now(UTC)
+        self._virtual0 = stack.clock()
+        self._offset = timedelta(0)
+        self._stop = threading.Event()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self.port = int(self.httpd.server_address[1])
+
+    # ---------------------------------------------------------------- time
+    def _target_time(self) -> datetime:
+        elapsed = (datetime.now(UTC) - self._wall0) * self.speed
+        return self._virtual0 + elapsed + self._offset
+
+    def tick(self) -> None:
+        self.stack.advance_to(self._target_time())
+        self.report()
+
+    def advance(self, delta: timedelta) -> None:
+        self._offset += delta
+        self.tick()
+
+    def report(self) -> list[DecisionRow]:
+        assert self.stack.resources is not None and self.stack.clients is not None
+        rows = read_decisions(self.stack.clients("dynamodb"), self.stack.resources.ref("GateTable"))
+        new = [row for row in rows if row.request_id + row.at.isoformat() not in self._seen]
+        for row in new:
+            self._seen.add(row.request_id + row.at.isoformat())
+            self._out(decision_line(row))
+        return rows
+
+    def _ticker(self) -> None:
+        while not self._stop.wait(0.5):
+            try:
+                self.tick()
+            except Exception as exc:
+                self._out(f"local stack error: {exc!r}")
+
+    # ---------------------------------------------------------------- http
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                server._out(f"{self.command} {self.path} -> {args[1] if len(args) > 1 else ''}")
+
+            def _respond(self, status: int, headers: dict[str, str], body: str) -> None:
+                data = body.encode("utf-8")
+                self.send_response(status)
+                for name, value in headers.items():
+                    if name not in ("content-length", "connection"):
+                        self.send_header(name, value)
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _local(self, parts: Any) -> None:
+                if parts.path == "/_local/advance" and self.command == "POST":
+                    query = parse_qs(parts.query)
+                    minutes = float(query.get("minutes", ["0"])[0])
+                    hours = float(query.get("hours", ["0"])[0])
+                    server.advance(timedelta(minutes=minutes, hours=hours))
+                    body = {"now": server.stack.clock().isoformat()}
+                    self._respond(200, {"content-type": "application/json"}, json.dumps(body))
+                elif parts.path == "/_local/decisions" and self.command == "GET":
+                    rows = [row.as_json() for row in server.report()]
+                    self._respond(200, {"content-type": "application/json"}, json.dumps(rows))
+                else:
+                    self._respond(404, {"content-type": "application/json"}, '{"message":"no"}')
+
+            def _any(self) -> None:
+                parts = urlsplit(self.path)
+                if parts.path.startswith("/_local/"):
+                    self._local(parts)
+                    return
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {name: value for name, value in self.headers.items()}
+                segments = parts.path.strip("/").split("/")
+                if len(segments) == 3 and segments[0] == "webhooks":
+                    server.stack.add_shop(segments[2])
+                response = server.stack.request(
+                    self.command,
+                    self.path,
+                    headers=headers,
+                    body=body,
+                    source_ip=self.client_address[0],
+                )
+                self._respond(response.status, response.headers, response.body)
+                server.report()
+
+            do_GET = do_POST = do_PUT = do_DELETE = _any
+
+        return Handler
+
+    def serve_forever(self) -> None:
+        ticker = threading.Thread(target=self._ticker, daemon=True)
+        ticker.start()
+        try:
+            self.httpd.serve_forever(poll_interval=0.2)
+        finally:
+            self._stop.set()
+            ticker.join()
+            self.httpd.server_close()
+
+
+def run_server(
+    port: int,
+    shops: tuple[str, ...],
+    secret: str,
+    speed: float,
+    start: datetime | None = None,
+    out: Callable[[str], None] = print,
+) -> None:
+    stack = LocalStack(start or datetime.now(UTC), state_root=Path.cwd(), shops=shops)
+    with stack:
+        for shop in shops:
+            for platform in PLATFORMS:
+                name = WEBHOOK_SECRET_PARAMETER.format(shop_id=shop, platform=platform)
+                stack.put_parameter(name, secret)
+        server = Server(stack, port, speed, out)
+        out(f"courteous local stack on http://127.0.0.1:{server.port} (Ctrl-C stops it)")
+        assert stack.dynamodb is not None
+        out(f"  DynamoDB: {stack.dynamodb.name}  {stack.dynamodb.note}".rstrip())
+        for shop in shops:
+            for platform in PLATFORMS:
+                out(f"  POST http://127.0.0.1:{server.port}/webhooks/{platform}/{shop}")
+        out(f"  webhook secret for every shop and platform: {secret}")
+        out(f"  jump ahead: curl -X POST 'http://127.0.0.1:{server.port}/_local/advance?hours=1'")
+        out(f"  virtual time {stack.clock():%Y-%m-%d %H:%M}Z, running at {speed:g}x")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            out("stopping")
