@@ -16,10 +16,12 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -43,14 +45,21 @@ def find_dynamodb_local_jar(root: Path = DYNAMODB_LOCAL_DIR) -> Path | None:
     return jars[-1] if jars else None
 
 
-def _wait_for_dynamodb(endpoint: str, timeout: float, process: subprocess.Popen[bytes]) -> None:
-    client = boto3.client(
+def local_dynamodb_client(endpoint: str, config: Config | None = None) -> Any:
+    """A client for a local DynamoDB engine, which accepts any credentials."""
+    return boto3.client(
         "dynamodb",
         endpoint_url=endpoint,
         region_name="us-east-1",
         aws_access_key_id="local",
         aws_secret_access_key="local",  # noqa: S106 - DynamoDB Local accepts any key
-        config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=2),
+        config=config,
+    )
+
+
+def _wait_for_dynamodb(endpoint: str, timeout: float, process: subprocess.Popen[bytes]) -> None:
+    client = local_dynamodb_client(
+        endpoint, Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=2)
     )
     deadline = time.monotonic() + timeout
     while True:
@@ -121,8 +130,13 @@ def moto_server() -> Iterator[Engine]:
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    # moto keeps its state per process, not per server: start each stack from nothing.
+    reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310
+    with urllib.request.urlopen(reset, timeout=30):  # noqa: S310 - loopback  # nosec B310
+        pass
     try:
-        yield Engine("moto server", f"http://127.0.0.1:{port}")
+        yield Engine("moto server", endpoint)
     finally:
         server.stop()
 

@@ -118,6 +118,7 @@ class StackLog:
     invocations: list[Invocation] = field(default_factory=list)
     failures: list[Invocation] = field(default_factory=list)
     fired_schedules: int = 0
+    retries: int = 0
 
 
 class LocalStack:
@@ -492,12 +493,13 @@ class LocalStack:
 
     def _invoke_async(self, function: InProcessFunction, trigger: str, event: Any) -> None:
         """An asynchronous invocation: Lambda tries it three times, then gives up loudly."""
-        for _ in range(3):
+        for attempt in range(1, 4):
             try:
                 self._invoke(function, trigger, event)
+            except Exception:
+                self.log.retries += attempt < 3
+            else:
                 return
-            except Exception:  # noqa: S112 - recorded in the log; Lambda retries
-                continue
 
     # -- sqs
     def _pump_queues(self) -> bool:

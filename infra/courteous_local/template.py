@@ -105,7 +105,7 @@ class Template:
 
 def parse_template(text: str, path: Path | None = None) -> Template:
     try:
-        body = yaml.load(text, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+        body = yaml.load(text, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass  # nosec B506
     except yaml.YAMLError as exc:
         raise TemplateError(f"{path or 'template'}: not valid YAML: {exc}") from exc
     if not isinstance(body, dict) or "Resources" not in body:

@@ -37,25 +37,21 @@ def register(subparsers: Any) -> None:
 @contextlib.contextmanager
 def _local_gate() -> Iterator[tuple[Any, str, bytes, list[str]]]:
     try:
-        from courteous_local.servers import EngineUnavailable, dynamodb_local
+        from courteous_local.servers import (
+            EngineUnavailable,
+            dynamodb_local,
+            local_dynamodb_client,
+        )
         from courteous_local.state import LocalState
     except ImportError as exc:
         raise CliError("the local stack needs the development install (`make setup`)") from exc
-    import boto3
     from botocore.exceptions import EndpointConnectionError
 
     state = LocalState.load()
     if state is None:
         raise CliError("no local run here yet: run `make demo` or `courteous serve` first")
 
-    def client(endpoint: str) -> Any:
-        return boto3.client(
-            "dynamodb",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # noqa: S106 - DynamoDB Local accepts any key
-        )
+    client = local_dynamodb_client
 
     key = state.contact_key.encode()
     if state.dynamodb_endpoint:

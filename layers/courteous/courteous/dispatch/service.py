@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from courteous import clock
@@ -27,7 +28,12 @@ from courteous.gate.service import ContactGate
 from courteous.gate.store import Delivery, GateStore, GateStoreError
 from courteous.messages import Channel, MessageRequest
 from courteous.observability import logger, metrics
-from courteous.scheduling import OneTimeScheduler
+
+
+class DeferScheduler(Protocol):
+    def schedule(self, name: str, at: datetime, payload: str) -> bool:
+        """A one-time schedule that puts `payload` back on the outbox at `at`."""
+        ...
 
 
 class Renderer(Protocol):
@@ -54,7 +60,7 @@ class Dispatcher:
         store: GateStore,
         renderer: Renderer,
         senders: Mapping[Channel, Sender],
-        scheduler: OneTimeScheduler,
+        scheduler: DeferScheduler,
         policy_for: PolicyLookup,
     ) -> None:
         self._gate = gate
