@@ -66,7 +66,7 @@ def validation_to_adapter_error(exc: ValidationError, prefix: str = "") -> Adapt
     error = errors[0]
     path = ".".join(str(part) for part in error["loc"])
     field = ".".join(part for part in (prefix, path) if part)
-    return AdapterError(field, str(error["msg"]))
+    return AdapterError(field, str(error["msg"]).removeprefix("Value error, "))
 
 
 def parse_payload(model: type[ModelT], payload: Any, prefix: str = "") -> ModelT:

@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "courteous.cli.why",
     "courteous.cli.serve",
     "courteous.cli.webhook",
+    "courteous.cli.customers",
 )
 
 

@@ -45,7 +45,7 @@ def first_error(exc: ValidationError) -> InvalidEventError:
         return InvalidEventError("", "invalid")
     error = errors[0]
     field = ".".join(str(part) for part in error["loc"])
-    return InvalidEventError(field, str(error["msg"]))
+    return InvalidEventError(field, str(error["msg"]).removeprefix("Value error, "))
 
 
 def parse_event(detail_type: str, detail: Mapping[str, Any] | str | bytes) -> CanonicalEvent:
