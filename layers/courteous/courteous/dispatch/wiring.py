@@ -13,21 +13,11 @@ from courteous.dispatch.service import Dispatcher, Renderer
 from courteous.dispatch.settings import DispatchSettings
 from courteous.gate.policies import ShopPolicies
 from courteous.gate.service import ContactGate
+from courteous.gate.settings import contact_key
 from courteous.gate.store import GateStore
 from courteous.messages import Channel, MessageRequest
 from courteous.recipients.identity import recipient_key
 from courteous.scheduling import OneTimeScheduler, QueueTarget
-
-
-def contact_key(settings: DispatchSettings, ssm: Any) -> bytes:
-    if settings.contact_hash_key is not None:
-        return settings.contact_hash_key.get_secret_value().encode()
-    from aws_lambda_powertools.utilities import parameters
-
-    assert settings.contact_hash_key_parameter is not None
-    provider = parameters.SSMProvider(boto3_client=ssm)
-    value = provider.get(settings.contact_hash_key_parameter, decrypt=True, max_age=3600)
-    return str(value).encode()
 
 
 def build_dispatcher(

@@ -35,6 +35,10 @@ class LostRace(Exception):
     """Another dispatcher changed the ledger between our read and our write."""
 
 
+class _ConditionFailed(Exception):
+    pass
+
+
 class GateStoreError(RetryableError):
     pass
 
@@ -137,12 +141,54 @@ class GateStore:
             },
         )
 
+    def merge_consent(self, recipient_key: str, consent: dict[MessageClass, bool]) -> None:
+        """Set the recipient's word for these classes, keeping the others; atomic.
+
+        One update either way, no read: into the existing consent map when there is one,
+        else a new map (each conditioned so that two writers cannot lose a word).
+        """
+        if not consent:
+            return
+        names = {f"#c{i}": c.value for i, c in enumerate(consent)}
+        values: dict[str, Any] = {
+            f":v{i}": {"BOOL": given} for i, given in enumerate(consent.values())
+        }
+        values[":one"] = {"N": "1"}
+        into_existing = ", ".join(f"consent.#c{i} = :v{i}" for i in range(len(consent)))
+        for _ in range(5):
+            try:
+                self._update_word(
+                    recipient_key,
+                    f"SET {into_existing} ADD version :one REMOVE expires_at",
+                    values,
+                    names,
+                    condition="attribute_exists(consent)",
+                )
+                return
+            except _ConditionFailed:
+                pass
+            try:
+                self._update_word(
+                    recipient_key,
+                    "SET consent = :consent ADD version :one REMOVE expires_at",
+                    {
+                        ":consent": {"M": {c.value: {"BOOL": v} for c, v in consent.items()}},
+                        ":one": {"N": "1"},
+                    },
+                    condition="attribute_not_exists(consent)",
+                )
+                return
+            except _ConditionFailed:
+                continue
+        raise GateStoreError("the recipient's consent kept changing; retry")
+
     def _update_word(
         self,
         recipient_key: str,
         expression: str,
         values: dict[str, Any],
         names: dict[str, str] | None = None,
+        condition: str | None = None,
     ) -> None:
         request: dict[str, Any] = {
             "TableName": self._table,
@@ -152,9 +198,13 @@ class GateStore:
         }
         if names:
             request["ExpressionAttributeNames"] = names
+        if condition:
+            request["ConditionExpression"] = condition
         try:
             self._client.update_item(**request)
         except ClientError as exc:
+            if condition and exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise _ConditionFailed from exc
             raise GateStoreError("cannot update the recipient's consent") from exc
 
     # ------------------------------------------------------------------ audit

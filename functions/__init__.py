@@ -1,0 +1,1 @@
+"""Lambda functions, one folder each; `functions.<name>.handler` in tests."""
