@@ -10,6 +10,8 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EVENTS_DIR = REPO_ROOT / "events"
+# Real platform payloads and AWS event shapes, kept with their sources and licences.
+FIXTURES_DIR = REPO_ROOT / "tests" / "fixtures"
 
 
 def load_event(name: str) -> Any:

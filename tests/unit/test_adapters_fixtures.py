@@ -1,6 +1,6 @@
 """Every Shopify and WooCommerce fixture maps to canonical events, or is ignored on purpose.
 
-The table below is the inventory: a payload file added under `../shared/fixtures/shopify`
+The table below is the inventory: a payload file added under `tests/fixtures/shopify`
 or `woocommerce` without a row here fails `test_every_fixture_is_accounted_for`.
 """
 
@@ -10,7 +10,6 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,14 +25,15 @@ from courteous.events import (
     parse_event,
 )
 from courteous.messages import Channel, MessageClass
+from tests.conftest import FIXTURES_DIR
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+FIXTURES = FIXTURES_DIR
 RECEIVED_AT = datetime(2026, 11, 22, 14, 30, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
 class Case:
-    path: str  # under ../shared/fixtures
+    path: str  # under tests/fixtures
     topic: str
     expect: tuple[str, ...] | str  # detail-types, or the reason it is ignored
     key: str | None = None  # REST fixtures wrap the webhook body in {"order": {...}}

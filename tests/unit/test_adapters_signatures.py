@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -22,8 +21,9 @@ from courteous.adapters.signatures import (
     woocommerce_secret,
 )
 from courteous.events import Platform
+from tests.conftest import FIXTURES_DIR
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+FIXTURES = FIXTURES_DIR
 WC_BODY = FIXTURES / "woocommerce" / "signature_vector" / "order_created_body.json"
 STRIPE_VECTOR = FIXTURES / "stripe" / "signature_vector.json"
 SHOPIFY_ORDER = FIXTURES / "shopify" / "shopify_python_api_fixtures" / "order.json"

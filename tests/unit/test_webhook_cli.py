@@ -9,15 +9,9 @@ import pytest
 
 from courteous.adapters.signatures import sign_generic, sign_shopify, sign_woocommerce
 from courteous.cli import main
+from tests.conftest import FIXTURES_DIR
 
-WC_BODY = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "fixtures"
-    / "woocommerce"
-    / "signature_vector"
-    / "order_created_body.json"
-)
+WC_BODY = FIXTURES_DIR / "woocommerce" / "signature_vector" / "order_created_body.json"
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
