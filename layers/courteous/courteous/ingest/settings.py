@@ -1,0 +1,38 @@
+"""The webhook ingestion's environment, validated once, when first needed."""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# The name of a parameter, not a secret.
+DEFAULT_SECRET_PARAMETER = "/courteous/shops/{shop_id}/webhook-secret/{platform}"  # noqa: S105
+
+
+class IngestSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_bus_name: str = Field(min_length=1, max_length=256)
+    idempotency_table_name: str = Field(min_length=3, max_length=255)
+    webhook_secret_parameter: str = DEFAULT_SECRET_PARAMETER
+    # How long a shop's secret is cached (a rotated secret is picked up after this).
+    secret_cache_seconds: int = Field(default=300, ge=0, le=3600)
+    # Shopify retries a failed delivery for 48 hours; generic senders may retry longer.
+    dedupe_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+
+    @field_validator("webhook_secret_parameter")
+    @classmethod
+    def _names_shop_and_platform(cls, value: str) -> str:
+        if "{shop_id}" not in value or "{platform}" not in value or not value.startswith("/"):
+            raise ValueError("must start with / and contain {shop_id} and {platform}")
+        return value
+
+    @classmethod
+    def from_env(cls) -> IngestSettings:
+        values = {
+            name: os.environ[name.upper()]
+            for name in cls.model_fields
+            if name.upper() in os.environ
+        }
+        return cls.model_validate(values)
