@@ -1,0 +1,140 @@
+"""The webhook function end to end against moto, on resources built from template.yaml:
+a signed delivery in, the canonical event on the order bus (observed through a rule to
+an SQS queue), once."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+
+from courteous import clock
+from courteous_local.provision import Provisioned
+from courteous_local.runtime import InProcessFunction, new_stack_id
+from tests.conftest import load_event
+
+SECRETS = {
+    "shopify": "shpss_sample_secret",
+    "woocommerce": "wc_test_secret",
+    "generic": "whsec_sample_secret",
+}
+GENERIC_SIGNED_AT = datetime.fromtimestamp(1795556760, UTC)
+
+
+@dataclass
+class Webhook:
+    function: InProcessFunction
+    queue_url: str
+
+    def post(self, name: str) -> tuple[int, dict[str, Any]]:
+        response = self.function.invoke(copy.deepcopy(load_event(f"webhooks/{name}")))
+        return response["statusCode"], json.loads(response["body"])
+
+    def bus_events(self) -> list[dict[str, Any]]:
+        sqs = boto3.client("sqs")
+        received: list[dict[str, Any]] = []
+        while True:
+            batch = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10)
+            messages = batch.get("Messages", [])
+            if not messages:
+                return received
+            for message in messages:
+                received.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+@pytest.fixture
+def webhook(stack: Provisioned, monkeypatch: pytest.MonkeyPatch) -> Iterator[Webhook]:
+    # Given the function as deployed, the shop's secrets in Parameter Store
+    spec = stack.functions["IngestWebhookFunction"]
+    for name, value in spec.environment.items():
+        monkeypatch.setenv(name, value)
+    ssm = boto3.client("ssm")
+    for platform, secret in SECRETS.items():
+        ssm.put_parameter(
+            Name=spec.environment["WEBHOOK_SECRET_PARAMETER"].format(
+                shop_id="acme-shop", platform=platform
+            ),
+            Value=secret,
+            Type="SecureString",
+        )
+    # And a rule that copies every canonical event on the bus to a queue we can read
+    bus = stack.ref("OrderBus")
+    queue_url = boto3.client("sqs").create_queue(QueueName="observed-order-events")["QueueUrl"]
+    queue_arn = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    events = boto3.client("events")
+    events.put_rule(
+        Name="observe", EventBusName=bus, EventPattern=json.dumps({"source": ["courteous.orders"]})
+    )
+    events.put_targets(Rule="observe", EventBusName=bus, Targets=[{"Id": "q", "Arn": queue_arn}])
+    previous = clock.use_clock(lambda: GENERIC_SIGNED_AT)
+    function = InProcessFunction(spec, new_stack_id(), "arn:aws:lambda:us-east-1:1:function:i")
+    yield Webhook(function, queue_url)
+    function.unload()
+    clock.use_clock(previous)
+
+
+def test_a_shopify_order_reaches_the_bus_once(webhook: Webhook) -> None:
+    # When Shopify delivers orders/create, and then delivers it again
+    first = webhook.post("shopify_orders_create")
+    again = webhook.post("shopify_orders_create")
+    # Then both are accepted, the second as a duplicate
+    assert first == (202, {"accepted": ["shopify:order:450789469:created"], "duplicate": False})
+    assert again == (202, {"accepted": ["shopify:order:450789469:created"], "duplicate": True})
+    # And exactly one canonical OrderCreated is on the bus
+    (event,) = webhook.bus_events()
+    assert event["source"] == "courteous.orders"
+    assert event["detail-type"] == "OrderCreated"
+    assert event["detail"]["order_id"] == "450789469"
+    assert event["detail"]["total"] == {"amount": "409.94", "currency": "USD"}
+    assert event["detail"]["customer"]["phone"] == "+15556251199"
+
+
+@pytest.mark.parametrize(
+    ("name", "detail_type"),
+    [
+        ("woocommerce_order_created", "OrderCreated"),
+        ("woocommerce_order_updated_completed", "OrderShipped"),
+        ("shopify_refunds_create", "RefundRequested"),
+        ("generic_order_delivered", "OrderDelivered"),
+    ],
+)
+def test_each_platform_reaches_the_bus(webhook: Webhook, name: str, detail_type: str) -> None:
+    status, body = webhook.post(name)
+    assert status == 202, body
+    assert [event["detail-type"] for event in webhook.bus_events()] == [detail_type]
+
+
+def test_a_shop_without_a_secret_is_404_and_emits_nothing(webhook: Webhook) -> None:
+    event = load_event("webhooks/shopify_orders_create")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/webhooks/shopify/unknown"
+    response = webhook.function.invoke(event)
+    assert response["statusCode"] == 404
+    assert json.loads(response["body"])["error"] == "unknown_shop"
+    assert webhook.bus_events() == []
+
+
+def test_an_ignored_topic_and_the_ping_are_200(webhook: Webhook) -> None:
+    assert webhook.post("shopify_orders_create_test_order")[0] == 200
+    assert webhook.post("woocommerce_ping") == (200, {"ignored": "ping", "duplicate": False})
+    assert webhook.bus_events() == []
+
+
+def test_the_template_routes_the_http_api_to_the_function(stack: Provisioned) -> None:
+    spec = stack.functions["IngestWebhookFunction"]
+    trigger = spec.events["Webhook"]
+    assert trigger["Type"] == "HttpApi"
+    assert trigger["Properties"]["Method"] == "POST"
+    assert trigger["Properties"]["Path"] == "/webhooks/{platform}/{shop_id}"
+    table = boto3.client("dynamodb").describe_table(
+        TableName=spec.environment["IDEMPOTENCY_TABLE_NAME"]
+    )
+    assert table["Table"]["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
