@@ -26,6 +26,7 @@ import base64
 import json
 import os
 import shutil
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -146,6 +147,7 @@ class LocalStack:
         self._id = new_stack_id()
         self._lock = threading.RLock()
         self.log = StackLog()
+        self.work_dir = Path(".")
         self.dynamodb: Engine | None = None
         self.moto: Engine | None = None
         self.clients: ClientFactory | None = None
@@ -206,6 +208,9 @@ class LocalStack:
         ).save(self._state_root)
 
     def _start(self) -> None:
+        self.work_dir = Path(
+            self._exit.enter_context(tempfile.TemporaryDirectory(prefix="courteous-"))
+        )
         db_path = self._db_path()
         if db_path is not None and db_path.exists():
             shutil.rmtree(db_path)  # every local run starts from an empty table

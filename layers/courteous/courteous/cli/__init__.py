@@ -18,8 +18,10 @@ from courteous.cli.common import CliError
 # Sub-command modules, in the order `courteous --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "courteous.cli.decide",
+    "courteous.cli.demo",
     "courteous.cli.why",
     "courteous.cli.serve",
+    "courteous.cli.bench",
     "courteous.cli.webhook",
     "courteous.cli.customers",
 )
