@@ -21,7 +21,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "courteous.cli.demo",
     "courteous.cli.why",
     "courteous.cli.serve",
-    "courteous.cli.bench",
     "courteous.cli.webhook",
     "courteous.cli.customers",
 )
