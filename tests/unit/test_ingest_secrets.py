@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from courteous.events import Platform
 from courteous.ingest.secrets import SecretsUnavailableError, ShopSecrets
-from courteous.ingest.settings import DEFAULT_SECRET_PARAMETER, IngestSettings
+from courteous.ingest.settings import DEFAULT_PARAMETER_PATTERN, IngestSettings
 
 T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 
@@ -36,7 +36,7 @@ class FakeSsmClient:
 
 def secrets_over(client: FakeSsmClient, now: list[datetime]) -> ShopSecrets:
     provider = SSMProvider(boto3_client=client)
-    return ShopSecrets(provider, DEFAULT_SECRET_PARAMETER, max_age=300, clock=lambda: now[0])
+    return ShopSecrets(provider, DEFAULT_PARAMETER_PATTERN, max_age=300, clock=lambda: now[0])
 
 
 def test_a_secret_is_read_once_then_cached() -> None:

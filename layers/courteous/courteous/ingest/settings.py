@@ -6,8 +6,8 @@ import os
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-# The name of a parameter, not a secret.
-DEFAULT_SECRET_PARAMETER = "/courteous/shops/{shop_id}/webhook-secret/{platform}"  # noqa: S105
+# Where each shop keeps its webhook secret for each platform (a SecureString).
+DEFAULT_PARAMETER_PATTERN = "/courteous/shops/{shop_id}/webhook-secret/{platform}"
 
 
 class IngestSettings(BaseModel):
@@ -15,7 +15,7 @@ class IngestSettings(BaseModel):
 
     event_bus_name: str = Field(min_length=1, max_length=256)
     idempotency_table_name: str = Field(min_length=3, max_length=255)
-    webhook_secret_parameter: str = DEFAULT_SECRET_PARAMETER
+    webhook_secret_parameter: str = DEFAULT_PARAMETER_PATTERN
     # How long a shop's secret is cached (a rotated secret is picked up after this).
     secret_cache_seconds: int = Field(default=300, ge=0, le=3600)
     # Shopify retries a failed delivery for 48 hours; generic senders may retry longer.
