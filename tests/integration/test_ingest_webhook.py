@@ -113,6 +113,20 @@ def test_each_platform_reaches_the_bus(webhook: Webhook, name: str, detail_type:
     assert [event["detail-type"] for event in webhook.bus_events()] == [detail_type]
 
 
+def test_a_shipment_without_a_customer_carries_the_orders_customer(webhook: Webhook) -> None:
+    # Given the order was created (its customer remembered in the CustomerTable)
+    assert webhook.post("shopify_orders_create")[0] == 202
+    # When fulfillments/create and refunds/create arrive, naming only the order
+    assert webhook.post("shopify_fulfillments_create")[0] == 202
+    assert webhook.post("shopify_refunds_create")[0] == 202
+    # Then the shipping notice and the refund can reach the customer
+    by_type = {e["detail-type"]: e for e in webhook.bus_events()}
+    assert set(by_type) == {"OrderCreated", "OrderShipped", "RefundRequested"}
+    customer = by_type["OrderCreated"]["detail"]["customer"]
+    assert by_type["OrderShipped"]["detail"]["customer"] == customer
+    assert by_type["RefundRequested"]["detail"]["customer"] == customer
+
+
 def test_a_shop_without_a_secret_is_404_and_emits_nothing(webhook: Webhook) -> None:
     event = load_event("webhooks/shopify_orders_create")
     event["rawPath"] = event["requestContext"]["http"]["path"] = "/webhooks/shopify/unknown"

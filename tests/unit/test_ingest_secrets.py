@@ -72,5 +72,6 @@ def test_settings_refuse_a_parameter_pattern_without_the_shop() -> None:
         IngestSettings(
             event_bus_name="bus",
             idempotency_table_name="table",
+            customer_table_name="customers",
             webhook_secret_parameter="/courteous/webhook-secret",
         )

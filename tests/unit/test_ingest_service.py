@@ -27,7 +27,8 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import (
 
 from courteous import clock
 from courteous.adapters.signatures import sign_generic, sign_shopify
-from courteous.events import CanonicalEvent, Platform
+from courteous.customers.order_contacts import completed, has_contact
+from courteous.events import CanonicalEvent, OrderCustomer, OrderEvent, Platform
 from courteous.ingest import IngestService, WebhookRequest
 from courteous.ingest.publisher import PublishError
 from courteous.ingest.secrets import SecretsUnavailableError
@@ -97,12 +98,32 @@ class FakeBus:
         self.events.extend(events)
 
 
+class FakeContacts:
+    """Order contacts over a dict, with the real completion rule."""
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[str, str], OrderCustomer] = {}
+
+    def complete(self, events: list[CanonicalEvent], at: datetime) -> list[CanonicalEvent]:
+        result: list[CanonicalEvent] = []
+        for event in events:
+            if isinstance(event, OrderEvent):
+                key = (event.shop_id, event.order_id)
+                if has_contact(event.customer):
+                    self.known[key] = event.customer
+                elif key in self.known:
+                    customer = completed(self.known[key], event.customer)
+                    event = event.model_copy(update={"customer": customer})
+            result.append(event)
+        return result
+
+
 class Ingest:
     def __init__(self) -> None:
         self.secrets = FakeSecrets()
         self.bus = FakeBus()
         self.service = IngestService(
-            self.secrets, self.bus, InMemoryPersistence(), dedupe_seconds=3600
+            self.secrets, self.bus, InMemoryPersistence(), FakeContacts(), dedupe_seconds=3600
         )
 
     def post(self, event: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -177,6 +198,19 @@ def test_a_new_delivery_id_for_the_same_fact_is_processed_again(ingest: Ingest) 
     event["headers"]["x-shopify-webhook-id"] = "another-delivery"
     ingest.post(event)
     assert [e.event_id for e in ingest.bus.events] == ["shopify:order:450789469:paid"] * 2
+
+
+def test_a_refund_without_a_customer_gets_the_orders_customer(ingest: Ingest) -> None:
+    # Given the order was created with its customer's contacts
+    ingest.post(load_event("webhooks/shopify_orders_create"))
+    # When Shopify's refunds/create arrives, which names the order but not the customer
+    code, _, _ = ingest.post(load_event("webhooks/shopify_refunds_create"))
+    # Then the refund request carries the order's customer
+    assert code == 202
+    refund = ingest.bus.events[-1]
+    assert isinstance(refund, OrderEvent)
+    assert refund.customer.email == "bob.norman@hostmail.com"
+    assert refund.customer.phone == "+15556251199"
 
 
 def test_a_failing_bus_is_503_and_the_retry_succeeds(ingest: Ingest) -> None:

@@ -12,7 +12,8 @@ The order of checks, and the answer to each failure:
    the field
 8. dedupe on the platform's delivery id (Powertools Idempotency on DynamoDB): a repeated
    delivery returns the first answer and emits nothing new
-9. publish -> 202 with the event ids; an ignored topic -> 200
+9. complete customer blocks the platform left out (from the order's earlier events),
+   publish -> 202 with the event ids; an ignored topic -> 200
 
 A dependency that fails (Parameter Store, DynamoDB, EventBridge) -> 503 with
 Retry-After, so the platform delivers again and nothing is lost. Bad input never
@@ -69,6 +70,10 @@ class Publisher(Protocol):
     def publish(self, events: list[CanonicalEvent]) -> None: ...
 
 
+class Contacts(Protocol):
+    def complete(self, events: list[CanonicalEvent], at: datetime) -> list[CanonicalEvent]: ...
+
+
 def _mark_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
     """Powertools calls this when it answers from a stored result."""
     if isinstance(response, dict):
@@ -82,12 +87,14 @@ class IngestService:
         secrets: SecretSource,
         publisher: Publisher,
         persistence: BasePersistenceLayer,
+        contacts: Contacts,
         *,
         dedupe_seconds: int,
         now: Callable[[], datetime] = clock.now,
     ) -> None:
         self._secrets = secrets
         self._publisher = publisher
+        self._contacts = contacts
         self._now = now
         self._config = IdempotencyConfig(
             expires_after_seconds=dedupe_seconds,
@@ -175,10 +182,12 @@ class IngestService:
     def _deliver(self, *, delivery: dict[str, str], topic: str, payload: Any) -> dict[str, Any]:
         """Map and publish once per delivery id (wrapped by Powertools Idempotency)."""
         platform = Platform(delivery["platform"])
-        result = adapt(platform, topic, payload, delivery["shop_id"], self._now())
+        now = self._now()
+        result = adapt(platform, topic, payload, delivery["shop_id"], now)
         if isinstance(result, Ignored):
             return {"ignored": result.reason}
-        events = list(result.events)
+        # Some platforms leave the customer out of shipments and refunds: fill it in.
+        events = self._contacts.complete(list(result.events), now)
         self._publisher.publish(events)
         logger.info(
             "events published",

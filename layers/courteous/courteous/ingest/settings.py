@@ -15,6 +15,7 @@ class IngestSettings(BaseModel):
 
     event_bus_name: str = Field(min_length=1, max_length=256)
     idempotency_table_name: str = Field(min_length=3, max_length=255)
+    customer_table_name: str = Field(min_length=3, max_length=255)
     webhook_secret_parameter: str = DEFAULT_PARAMETER_PATTERN
     # How long a shop's secret is cached (a rotated secret is picked up after this).
     secret_cache_seconds: int = Field(default=300, ge=0, le=3600)

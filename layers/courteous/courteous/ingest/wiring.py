@@ -4,6 +4,7 @@ when first needed, never at import time)."""
 from __future__ import annotations
 
 from courteous import clock
+from courteous.customers.order_contacts import OrderContacts
 from courteous.ingest.publisher import EventPublisher
 from courteous.ingest.secrets import ShopSecrets
 from courteous.ingest.service import IngestService
@@ -31,5 +32,6 @@ def build_service(settings: IngestSettings) -> IngestService:
         secrets,
         EventPublisher(boto3.client("events"), settings.event_bus_name),
         persistence,
+        OrderContacts(boto3.client("dynamodb"), settings.customer_table_name),
         dedupe_seconds=settings.dedupe_seconds,
     )
