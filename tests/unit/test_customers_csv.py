@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from courteous.cli import main
 from courteous.customers.csv_import import HeaderError, read_profiles, read_profiles_from_bytes
@@ -124,3 +126,20 @@ def test_without_a_table_the_import_says_how_to_name_it(
     _, err = capsys.readouterr()
     assert code == 2
     assert "CUSTOMER_TABLE_NAME" in err
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(list("customer_id,email,birthday,zone\n\r\"'@+-0123456789 é")),
+        max_size=300,
+    )
+)
+def test_any_text_is_a_report_or_a_header_error(text: str) -> None:
+    # Whatever the file holds, the import answers with rows or a header error, never a crash
+    try:
+        report = read_profiles_from_bytes(text.encode())
+    except HeaderError:
+        return
+    lines = {line for line, _ in report.profiles} | {error.line for error in report.errors}
+    assert all(line >= 2 for line in lines)

@@ -230,6 +230,26 @@ def test_a_failing_bus_is_503_and_the_retry_succeeds(ingest: Ingest) -> None:
     assert len(ingest.bus.events) == 1
 
 
+def test_a_duplicate_arriving_while_the_first_is_in_flight_is_told_to_retry(
+    ingest: Ingest,
+) -> None:
+    # Given a delivery whose publishing is under way when the platform sends it again
+    event = load_event("webhooks/shopify_orders_paid")
+    answers: list[tuple[int, dict[str, Any], dict[str, str]]] = []
+    publish = ingest.bus.publish
+
+    def publish_while_the_duplicate_arrives(events: list[CanonicalEvent]) -> None:
+        answers.append(ingest.post(copy.deepcopy(event)))
+        publish(events)
+
+    ingest.bus.publish = publish_while_the_duplicate_arrives  # type: ignore[method-assign]
+    first = ingest.post(copy.deepcopy(event))
+    # Then the duplicate is told to come back later, and the event is emitted once
+    assert answers[0][0] == 503
+    assert first[0] == 202
+    assert len(ingest.bus.events) == 1
+
+
 def test_unreadable_secrets_are_503(ingest: Ingest) -> None:
     ingest.secrets.down = True
     code, body, _ = ingest.post(load_event("webhooks/shopify_orders_create"))
