@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.envelopes import EventBridgeEnvelope
@@ -61,6 +62,18 @@ def test_the_sample_event_parses_and_round_trips_through_put_events(detail_type:
     assert entry["Source"] == SOURCE
     assert entry["DetailType"] == detail_type
     assert json.loads(entry["Detail"]) == sample["detail"]
+
+
+@pytest.mark.parametrize("detail_type", DETAIL_TYPES)
+def test_the_published_schemas_accept_the_samples(detail_type: str) -> None:
+    # A consumer in another language validates against the published files alone
+    published = json.loads(schema_path(detail_type).read_text(encoding="utf-8"))
+    detail = load_event(f"orders/{detail_type}")["detail"]
+    for mode in ("validation", "serialization"):
+        jsonschema.Draft202012Validator(published[mode]).validate(detail)
+    wrong = detail | {"occurred_at": None}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(published["validation"]).validate(wrong)
 
 
 def test_money_is_a_string_on_the_wire() -> None:

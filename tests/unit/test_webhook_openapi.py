@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from openapi_spec_validator import validate
+
 from functions.ingest_webhook.handler import openapi_document
 
 COMMITTED = Path(__file__).resolve().parents[2] / "functions" / "ingest_webhook" / "openapi.json"
@@ -13,6 +15,10 @@ COMMITTED = Path(__file__).resolve().parents[2] / "functions" / "ingest_webhook"
 def test_the_committed_document_is_the_generated_one() -> None:
     # Regenerate with: .venv/bin/python -m functions.ingest_webhook.handler > <that file>
     assert json.loads(COMMITTED.read_text(encoding="utf-8")) == json.loads(openapi_document())
+
+
+def test_the_document_is_valid_openapi() -> None:
+    validate(json.loads(openapi_document()))
 
 
 def test_the_document_describes_the_route_and_every_answer() -> None:
