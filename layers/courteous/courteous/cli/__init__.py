@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "courteous.cli.decide",
     "courteous.cli.demo",
     "courteous.cli.why",
+    "courteous.cli.templates",
     "courteous.cli.serve",
     "courteous.cli.webhook",
     "courteous.cli.customers",
