@@ -68,9 +68,11 @@ class ClientFactory:
         self._region = region
         self._config = Config(retries={"max_attempts": max_attempts, "mode": "standard"})
         self._lock = threading.Lock()
+        # Held from construction, so the factory may itself stand in for boto3.client.
+        self._make = boto3.client
 
     def __call__(self, service: str) -> Any:
-        client = boto3.client(
+        client = self._make(
             service,
             region_name=self._region,
             endpoint_url=self._endpoints.get(service),
