@@ -17,8 +17,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from courteous.gate.policy import ClassRule
 
 # How far ahead a quiet-hours search looks before it declares "never open".
@@ -43,6 +41,9 @@ def _zone(name: str) -> ZoneInfo:
 @cache
 def _holidays(country: str, year: int) -> frozenset[date]:
     try:
+        # Imported here: most policies never ask, and the package is slow to import.
+        import holidays
+
         calendar = holidays.country_holidays(country, years=year)
     except NotImplementedError:
         return frozenset()

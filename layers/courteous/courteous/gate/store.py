@@ -313,7 +313,22 @@ def _lost_race(exc: ClientError) -> bool:
 
 
 def _serialize(item: dict[str, Any]) -> dict[str, Any]:
-    return {key: _serializer.serialize(value) for key, value in item.items()}
+    return {key: _attribute(value) for key, value in item.items()}
+
+
+def _attribute(value: Any) -> dict[str, Any]:
+    """A DynamoDB attribute value for the plain types the gate writes (hot path)."""
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int | Decimal):
+        return {"N": str(value)}
+    if isinstance(value, dict):
+        return {"M": {str(k): _attribute(v) for k, v in value.items()}}
+    if isinstance(value, list | tuple):
+        return {"L": [_attribute(v) for v in value]}
+    return dict(_serializer.serialize(value))
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:

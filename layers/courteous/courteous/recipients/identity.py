@@ -8,6 +8,7 @@ not reveal who was contacted and cannot be reversed by hashing a phone-number sp
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -22,6 +23,7 @@ class InvalidContactError(ValueError):
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_phone(text: str, default_region: str | None = None) -> str:
     """The E.164 form of a phone number; raises `InvalidContactError`."""
     try:

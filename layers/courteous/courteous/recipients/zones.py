@@ -9,6 +9,7 @@ of them, so a message must be allowed in all of them.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from enum import StrEnum
@@ -97,6 +98,7 @@ def country_for_zone(zone: str) -> str | None:
     return _zone_countries().get(zone)
 
 
+@functools.lru_cache(maxsize=4096)
 def zones_for_phone(phone: str) -> tuple[str, ...]:
     """The zones libphonenumber knows for a number; empty when it knows none."""
     try:

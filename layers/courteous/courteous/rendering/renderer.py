@@ -67,6 +67,7 @@ def template_locale(requested: str | None) -> str:
     return DEFAULT_LOCALE
 
 
+@functools.lru_cache(maxsize=256)
 def babel_locale(requested: str | None, template: str) -> Locale:
     """Format for the recipient's own locale when it speaks the template's language."""
     for candidate in (requested, template):
@@ -121,6 +122,7 @@ class TemplateRenderer:
                 trim_blocks=True,
                 lstrip_blocks=True,
                 keep_trailing_newline=False,
+                auto_reload=False,
             )
             self._environments[shop_id] = environment
         return environment
