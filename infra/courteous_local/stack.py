@@ -29,6 +29,7 @@ import shutil
 import tempfile
 import threading
 import uuid
+import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -208,6 +209,9 @@ class LocalStack:
         ).save(self._state_root)
 
     def _start(self) -> None:
+        # Handlers flush metrics locally with nothing recorded on some paths; that is fine.
+        self._exit.enter_context(warnings.catch_warnings())
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
         self.work_dir = Path(
             self._exit.enter_context(tempfile.TemporaryDirectory(prefix="courteous-"))
         )

@@ -1,0 +1,1 @@
+"""The birthday run function."""

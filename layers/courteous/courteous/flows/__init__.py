@@ -1,0 +1,1 @@
+"""The message flows: canonical events and timers in, `MessageRequest`s on the outbox out."""

@@ -1,0 +1,482 @@
+"""The order flows: what each canonical event and each timer asks the outbox to send.
+
+Nothing here calls a channel. Each rule produces `MessageRequest`s (deterministic ids,
+so a redelivered event asks for the same messages) or sets / cancels timers, and says
+why when it produces nothing. The gate decides when, and whether, each request goes.
+
+- OrderCreated: remember the order; unless it is paid or below the shop's minimum,
+  set the payment reminder timer (and, for top tiers or large orders, a last call
+  before the order closes).
+- OrderPaid / OrderCancelled: remember it, cancel the reminder timers. The timer may
+  already be firing: the reminder re-reads the order and stays silent if it is paid.
+- Reminder timer: remind if the order is still open, not closed, and the buyer has not
+  paid another order since this one was placed.
+- OrderShipped: a shipping notice (with the learned date only when there is one) and a
+  late-parcel check at the end of the estimate's range (or the shop's default transit).
+- Late check: an apology if the parcel has not arrived, at most two per order.
+- OrderDelivered: learn the transit time, cancel the late checks, ask for a care
+  message a day later (marketing if it carries a coupon).
+- RefundRequested: acknowledge at once, with the handling time for its kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from courteous.customers.store import CustomerStore
+from courteous.events.models import (
+    CanonicalEvent,
+    MemberTier,
+    Money,
+    OrderCancelled,
+    OrderCreated,
+    OrderCustomer,
+    OrderDelivered,
+    OrderPaid,
+    OrderShipped,
+    RefundRequested,
+)
+from courteous.flows.estimates import Estimator
+from courteous.flows.outbox import Outbox, request_id
+from courteous.flows.settings import ShopSettings
+from courteous.flows.state import OrderState, OrderStateStore
+from courteous.flows.timers import Timer, Timers
+from courteous.messages import Channel, Kind, MessageClass, MessageRequest, Recipient
+from courteous.observability import logger, metrics
+from courteous.recipients.identity import contact_hash
+from courteous.recipients.zones import resolve_zones
+from courteous.rendering.context import (
+    DeliveryCareData,
+    ParcelDelayData,
+    PaymentReminderData,
+    RefundAckData,
+    ShippingNoticeData,
+)
+
+
+@dataclass
+class FlowResult:
+    """What one event or timer led to (for logs, tests and `courteous preview`)."""
+
+    requests: list[MessageRequest] = field(default_factory=list)
+    timers: list[Timer] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
+    skipped: str | None = None
+
+
+def recipient_for(
+    shop_id: str, customer: OrderCustomer, profiles: CustomerStore | None
+) -> tuple[Recipient, Channel] | None:
+    """The outbox recipient, enriched with the stored profile (zone, locale, consent)."""
+    profile = None
+    if profiles is not None and customer.customer_id:
+        profile = profiles.get(shop_id, customer.customer_id)
+    phone = customer.phone or (profile.phone if profile else None)
+    email = customer.email or (profile.email if profile else None)
+    channel = Channel.SMS if phone else Channel.EMAIL if email else None
+    if channel is None:
+        return None
+    recipient = Recipient(
+        shop_id=shop_id,
+        customer_id=customer.customer_id,
+        phone=phone,
+        email=email,
+        zone=profile.zone if profile else None,
+        country=customer.country or (profile.country if profile else None),
+        region=customer.region or (profile.region if profile else None),
+        locale=customer.locale or (profile.locale if profile else None),
+        consent=dict(profile.consent.get(channel, {})) if profile else {},
+    )
+    return recipient, channel
+
+
+class OrderFlows:
+    def __init__(
+        self,
+        settings_for: Callable[[str], ShopSettings],
+        state: OrderStateStore,
+        outbox: Outbox,
+        timers: Timers,
+        estimator: Estimator,
+        profiles: CustomerStore | None,
+        contact_key: bytes,
+    ) -> None:
+        self._settings_for = settings_for
+        self._state = state
+        self._outbox = outbox
+        self._timers = timers
+        self._estimator = estimator
+        self._profiles = profiles
+        self._key = contact_key
+
+    # ------------------------------------------------------------------ events
+    def handle(self, event: CanonicalEvent, now: datetime) -> FlowResult:
+        handlers: dict[type[Any], Callable[[Any, datetime], FlowResult]] = {
+            OrderCreated: self._created,
+            OrderPaid: self._paid,
+            OrderCancelled: self._cancelled,
+            OrderShipped: self._shipped,
+            OrderDelivered: self._delivered,
+            RefundRequested: self._refund,
+        }
+        handler = handlers.get(type(event))
+        if handler is None:
+            return self._skip(f"no order flow for {type(event).__name__}")
+        result = handler(event, now)
+        self._finish(event.shop_id, result, now)
+        return result
+
+    def fire(self, timer: Timer, now: datetime) -> FlowResult:
+        if timer.kind in ("payment_reminder", "last_call"):
+            result = self._remind(timer, now)
+        else:
+            result = self._late(timer, now)
+        self._finish(timer.shop_id, result, now)
+        return result
+
+    def _finish(self, shop_id: str, result: FlowResult, now: datetime) -> None:
+        if result.requests:
+            self._outbox.put(result.requests)
+        for timer in result.timers:
+            self._timers.set(timer, now)
+        if result.skipped:
+            logger.info("flow produced nothing", extra={"shop_id": shop_id, "why": result.skipped})
+            metrics.add_metric(name="FlowSkipped", unit="Count", value=1)
+        metrics.add_metric(name="FlowRequests", unit="Count", value=len(result.requests))
+
+    @staticmethod
+    def _skip(reason: str) -> FlowResult:
+        return FlowResult(skipped=reason)
+
+    def _buyer(self, shop_id: str, customer: OrderCustomer | None) -> str | None:
+        if customer is None:
+            return None
+        if customer.customer_id:
+            return f"C{customer.customer_id}"
+        contact = customer.phone or customer.email
+        return f"H{contact_hash(self._key, shop_id, contact)}" if contact else None
+
+    # ------------------------------------------------------------------ payment
+    def _created(self, event: OrderCreated, now: datetime) -> FlowResult:
+        settings = self._settings_for(event.shop_id)
+        created_at = event.occurred_at
+        close_at = event.auto_close_at or created_at + settings.auto_close_after
+        tier = event.customer.member_tier
+        kinds = [item.product_kind for item in event.line_items if item.product_kind]
+        self._state.created(
+            event.shop_id,
+            event.order_id,
+            order_number=event.order_number,
+            created_at=created_at,
+            close_at=close_at,
+            amount=event.total.amount,
+            currency=event.total.currency,
+            tier=tier.value if tier else None,
+            product_kind=kinds[0].value if kinds else None,
+            customer=event.customer,
+        )
+        if event.paid:
+            self._record_payment(event.shop_id, event.order_id, event.customer, created_at)
+            return self._skip("paid at checkout: nothing to remind")
+        if settings.below_minimum(event.total.amount, event.total.currency):
+            return self._skip(
+                f"{event.total.amount} {event.total.currency} is below the shop's minimum"
+            )
+        first = created_at + settings.reminder_delay
+        timers = [
+            Timer(
+                kind="payment_reminder",
+                shop_id=event.shop_id,
+                order_id=event.order_id,
+                due_at=first,
+            )
+        ]
+        last = close_at - settings.last_call_before_close
+        if (
+            settings.wants_last_call(event.total.amount, event.total.currency, tier)
+            and last > first + settings.reminder_delay
+        ):
+            timers.append(
+                Timer(kind="last_call", shop_id=event.shop_id, order_id=event.order_id, due_at=last)
+            )
+        return FlowResult(timers=timers)
+
+    def _record_payment(
+        self, shop_id: str, order_id: str, customer: OrderCustomer | None, at: datetime
+    ) -> None:
+        self._state.mark(shop_id, order_id, "paid_at", at)
+        buyer = self._buyer(shop_id, customer)
+        if buyer:
+            self._state.buyer_paid(shop_id, buyer, order_id, at)
+
+    def _stop_reminders(self, shop_id: str, order_id: str) -> list[str]:
+        cancelled = []
+        for kind in ("payment_reminder", "last_call"):
+            if self._timers.cancel(kind, shop_id, order_id):
+                cancelled.append(kind)
+        return cancelled
+
+    def _paid(self, event: OrderPaid, now: datetime) -> FlowResult:
+        self._record_payment(event.shop_id, event.order_id, event.customer, event.occurred_at)
+        return FlowResult(
+            cancelled=self._stop_reminders(event.shop_id, event.order_id),
+            skipped="paid: reminders cancelled",
+        )
+
+    def _cancelled(self, event: OrderCancelled, now: datetime) -> FlowResult:
+        self._state.mark(event.shop_id, event.order_id, "cancelled_at", event.occurred_at)
+        return FlowResult(
+            cancelled=self._stop_reminders(event.shop_id, event.order_id),
+            skipped="cancelled: reminders cancelled",
+        )
+
+    def _remind(self, timer: Timer, now: datetime) -> FlowResult:
+        state = self._state.load(timer.shop_id, timer.order_id)
+        if state.created_at is None or state.customer is None or state.amount is None:
+            return self._skip("reminder for an order never seen")
+        if state.paid_at is not None:
+            return self._skip("reminder fired after the order was paid")
+        if state.cancelled_at is not None:
+            return self._skip("reminder fired after the order was cancelled")
+        if state.close_at is not None and now >= state.close_at:
+            return self._skip("the order has closed")
+        buyer = self._buyer(timer.shop_id, state.customer)
+        paid = self._state.buyer_last_paid(timer.shop_id, buyer) if buyer else None
+        if paid is not None and paid[1] != timer.order_id and paid[0] > state.created_at:
+            return self._skip(f"the buyer paid order {paid[1]} since this one was placed")
+        target = recipient_for(timer.shop_id, state.customer, self._profiles)
+        if target is None:
+            return self._skip("no phone or e-mail for the buyer")
+        recipient, channel = target
+        settings = self._settings_for(timer.shop_id)
+        data = PaymentReminderData(
+            shop=settings.shop(),
+            order_number=state.order_number or state.order_id,
+            amount=Money(amount=state.amount, currency=state.currency or "USD"),
+            close_at=state.close_at,
+            tier=MemberTier(state.tier) if state.tier else MemberTier.NON_MEMBER,
+            product_kind=state.product_kind,
+            last_call=timer.kind == "last_call",
+        )
+        request = MessageRequest(
+            request_id=request_id("payment_reminder", timer.shop_id, timer.order_id, timer.kind),
+            kind=Kind.PAYMENT_REMINDER,
+            channel=channel,
+            recipient=recipient,
+            order_id=timer.order_id,
+            data=data.model_dump(mode="json"),
+            created_at=now,
+            expires_at=state.close_at,
+            dedupe_key=f"payment_reminder#{timer.order_id}#{timer.kind}",
+        )
+        return FlowResult(requests=[request])
+
+    # ------------------------------------------------------------------ shipping
+    def _shipped(self, event: OrderShipped, now: datetime) -> FlowResult:
+        settings = self._settings_for(event.shop_id)
+        origin = event.origin.region if event.origin else None
+        country = event.destination.country if event.destination else event.customer.country
+        region = event.destination.region if event.destination else event.customer.region
+        estimate = self._estimator.estimate(
+            event.shop_id, event.carrier, origin, country, region, event.shipped_at
+        )
+        shipment = {
+            "carrier": event.carrier,
+            "tracking_number": event.tracking_number,
+            "tracking_url": event.tracking_url,
+            "origin": origin,
+            "country": country,
+            "region": region,
+            "expected_by": estimate.latest.isoformat() if estimate else None,
+        }
+        self._state.mark(
+            event.shop_id, event.order_id, "shipped_at", event.shipped_at, shipment=shipment
+        )
+        state = self._state.load(event.shop_id, event.order_id)
+        customer = (
+            event.customer
+            if (event.customer.phone or event.customer.email)
+            else (state.customer or event.customer)
+        )
+        target = recipient_for(event.shop_id, customer, self._profiles)
+        if target is None:
+            return self._skip("no phone or e-mail for the buyer")
+        recipient, channel = target
+        zone = ZoneInfo(resolve_zones(recipient, "UTC").zones[0])
+        if estimate is not None:
+            end_of_day = datetime.combine(estimate.latest + timedelta(days=1), time(0), zone)
+            check_at = end_of_day + settings.late_grace
+        else:
+            check_at = event.shipped_at + settings.default_transit + settings.late_grace
+        data = ShippingNoticeData(
+            shop=settings.shop(),
+            order_number=event.order_number or state.order_number or event.order_id,
+            carrier=event.carrier,
+            tracking_number=event.tracking_number,
+            tracking_url=event.tracking_url,
+            estimated_delivery=estimate.date if estimate else None,
+            estimate_latest=estimate.latest if estimate else None,
+        )
+        shipment_id = event.shipment_id or event.tracking_number or "1"
+        request = MessageRequest(
+            request_id=request_id("shipping_notice", event.shop_id, event.order_id, shipment_id),
+            kind=Kind.SHIPPING_NOTICE,
+            channel=channel,
+            recipient=recipient,
+            order_id=event.order_id,
+            data=data.model_dump(mode="json"),
+            created_at=now,
+            expires_at=event.shipped_at + timedelta(days=7),
+            dedupe_key=f"shipping_notice#{event.order_id}#{shipment_id}",
+        )
+        check = Timer(
+            kind="late_check", shop_id=event.shop_id, order_id=event.order_id, due_at=check_at
+        )
+        return FlowResult(requests=[request], timers=[check])
+
+    def _late(self, timer: Timer, now: datetime) -> FlowResult:
+        settings = self._settings_for(timer.shop_id)
+        state = self._state.load(timer.shop_id, timer.order_id)
+        if state.delivered_at is not None:
+            return self._skip("the parcel has arrived")
+        if state.shipped_at is None or state.customer is None:
+            return self._skip("late check for an order never shipped")
+        number = self._state.next_apology(
+            timer.shop_id, timer.order_id, settings.max_apologies, now
+        )
+        if number is None:
+            return self._skip("apologies already sent, or the parcel arrived")
+        target = recipient_for(timer.shop_id, state.customer, self._profiles)
+        if target is None:
+            return self._skip("no phone or e-mail for the buyer")
+        recipient, channel = target
+        shipment = state.shipment or {}
+        expected = shipment.get("expected_by")
+        data = ParcelDelayData(
+            shop=settings.shop(),
+            order_number=state.order_number or state.order_id,
+            carrier=shipment.get("carrier"),
+            tracking_number=shipment.get("tracking_number"),
+            tracking_url=shipment.get("tracking_url"),
+            apology_number=number,
+            expected_by=expected,
+        )
+        request = MessageRequest(
+            request_id=request_id("parcel_delay", timer.shop_id, timer.order_id, str(number)),
+            kind=Kind.PARCEL_DELAY,
+            channel=channel,
+            recipient=recipient,
+            order_id=timer.order_id,
+            data=data.model_dump(mode="json"),
+            created_at=now,
+            expires_at=now + timedelta(days=2),
+            dedupe_key=f"parcel_delay#{timer.order_id}#{number}",
+        )
+        timers = []
+        if number < settings.max_apologies:
+            timers.append(
+                Timer(
+                    kind="late_check",
+                    shop_id=timer.shop_id,
+                    order_id=timer.order_id,
+                    due_at=now + settings.recheck_after,
+                    seq=number + 1,
+                )
+            )
+        return FlowResult(requests=[request], timers=timers)
+
+    # ------------------------------------------------------------------ delivery
+    def _delivered(self, event: OrderDelivered, now: datetime) -> FlowResult:
+        settings = self._settings_for(event.shop_id)
+        self._state.mark(event.shop_id, event.order_id, "delivered_at", event.delivered_at)
+        state = self._state.load(event.shop_id, event.order_id)
+        cancelled = [
+            f"late_check {seq}"
+            for seq in (1, 2)
+            if self._timers.cancel("late_check", event.shop_id, event.order_id, seq)
+        ]
+        shipment = state.shipment or {}
+        if state.shipped_at is not None:
+            self._estimator.observe(
+                event.shop_id,
+                shipment.get("carrier"),
+                shipment.get("origin"),
+                shipment.get("country"),
+                shipment.get("region"),
+                state.shipped_at,
+                event.delivered_at,
+            )
+        customer = (
+            event.customer
+            if (event.customer.phone or event.customer.email)
+            else (state.customer or event.customer)
+        )
+        target = recipient_for(event.shop_id, customer, self._profiles)
+        if target is None:
+            return FlowResult(cancelled=cancelled, skipped="no phone or e-mail for the buyer")
+        recipient, channel = target
+        review = (
+            settings.review_url.format(order_id=event.order_id) if settings.review_url else None
+        )
+        data = DeliveryCareData(
+            shop=settings.shop(),
+            order_number=event.order_number or state.order_number or event.order_id,
+            first_name=customer.first_name,
+            review_url=review,
+            coupon=settings.care_coupon,
+        )
+        not_before = event.delivered_at + settings.care_delay
+        request = MessageRequest(
+            request_id=request_id("delivery_care", event.shop_id, event.order_id),
+            kind=Kind.DELIVERY_CARE,
+            message_class=MessageClass.MARKETING if settings.care_coupon else None,
+            channel=channel,
+            recipient=recipient,
+            order_id=event.order_id,
+            data=data.model_dump(mode="json"),
+            created_at=now,
+            not_before=not_before,
+            expires_at=not_before + timedelta(days=5),
+            dedupe_key=f"delivery_care#{event.order_id}",
+        )
+        return FlowResult(requests=[request], cancelled=cancelled)
+
+    # ------------------------------------------------------------------ refunds
+    def _refund(self, event: RefundRequested, now: datetime) -> FlowResult:
+        settings = self._settings_for(event.shop_id)
+        state = self._state.load(event.shop_id, event.order_id)
+        customer = (
+            event.customer
+            if (event.customer.phone or event.customer.email)
+            else (state.customer or event.customer)
+        )
+        target = recipient_for(event.shop_id, customer, self._profiles)
+        if target is None:
+            return self._skip("no phone or e-mail for the buyer")
+        recipient, channel = target
+        data = RefundAckData(
+            shop=settings.shop(),
+            order_number=event.order_number or state.order_number or event.order_id,
+            amount=event.amount,
+            refund_kind=event.kind,
+            handling_days=settings.refund_handling_days.get(event.kind, 7),
+        )
+        request = MessageRequest(
+            request_id=request_id("refund_ack", event.shop_id, event.order_id, event.refund_id),
+            kind=Kind.REFUND_ACK,
+            channel=channel,
+            recipient=recipient,
+            order_id=event.order_id,
+            data=data.model_dump(mode="json"),
+            created_at=now,
+            expires_at=event.occurred_at + timedelta(days=3),
+            dedupe_key=f"refund_ack#{event.order_id}#{event.refund_id}",
+        )
+        return FlowResult(requests=[request])
+
+
+__all__ = ["FlowResult", "OrderFlows", "OrderState", "recipient_for"]

@@ -1,0 +1,154 @@
+"""What each shop decides about its messages, validated, with sensible defaults.
+
+Stored as JSON in SSM at `/courteous/shops/<shop_id>/settings` (read through Powertools
+Parameters, cached for five minutes). A shop without the parameter gets the defaults
+and its id as its name; a parameter that does not validate is refused (the event waits
+for a retry) rather than half-applied.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import time, timedelta
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from courteous.errors import PermanentError, RetryableError
+from courteous.events.models import MemberTier, RefundKind
+from courteous.rendering.context import Coupon, ShopInfo
+
+SETTINGS_PARAMETER = "/courteous/shops/{shop_id}/settings"
+CACHE_SECONDS = 300
+
+Duration = Annotated[timedelta, Field(gt=timedelta(0))]
+
+
+class ShopSettingsError(PermanentError):
+    """The shop's settings parameter is not valid; names the field."""
+
+
+class SettingsSourceError(RetryableError):
+    pass
+
+
+class ShopSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    shop_name: str = Field(min_length=1, max_length=120)
+    shop_domain: str = Field(default="example.com", pattern=r"^[a-z0-9.-]+\.[a-z]{2,}$")
+    support_email: str | None = None
+    support_url: str | None = None
+    review_url: str | None = Field(
+        default=None, description="with {order_id} where the order goes, on the shop's domain"
+    )
+    # payment reminders
+    reminder_delay: Duration = timedelta(minutes=30)
+    auto_close_after: Duration = timedelta(hours=24)
+    min_amount: dict[str, Decimal] = Field(
+        default_factory=lambda: {
+            "CNY": Decimal("10"),
+            "USD": Decimal("2"),
+            "EUR": Decimal("2"),
+            "GBP": Decimal("2"),
+            "AUD": Decimal("3"),
+        },
+        description="no reminder below this amount, per currency",
+    )
+    last_call_tiers: frozenset[MemberTier] = frozenset({MemberTier.VIP, MemberTier.TOP_VIP})
+    last_call_amount: dict[str, Decimal] = Field(
+        default_factory=lambda: {
+            "CNY": Decimal("1000"),
+            "USD": Decimal("150"),
+            "EUR": Decimal("150"),
+        },
+        description="orders at or above this amount also get a last call",
+    )
+    last_call_before_close: Duration = timedelta(hours=3)
+    # shipping and delivery
+    default_transit: Duration = Field(
+        default=timedelta(days=5), description="when there is no estimate, check after this"
+    )
+    late_grace: timedelta = Field(default=timedelta(hours=12), ge=timedelta(0))
+    recheck_after: Duration = timedelta(days=2)
+    max_apologies: int = Field(default=2, ge=1, le=2)
+    care_delay: Duration = timedelta(days=1)
+    care_coupon: Coupon | None = None
+    # refunds
+    refund_handling_days: dict[RefundKind, int] = Field(
+        default_factory=lambda: {RefundKind.REFUND_ONLY: 3, RefundKind.RETURN_AND_REFUND: 7}
+    )
+    # birthdays
+    greeting_from: time = time(10, 0)
+    greeting_until: time = time(20, 0)
+    birthday_coupon: Coupon | None = None
+
+    def shop(self) -> ShopInfo:
+        return ShopInfo(
+            name=self.shop_name,
+            domain=self.shop_domain,
+            support_email=self.support_email,
+            support_url=self.support_url,
+        )
+
+    def below_minimum(self, amount: Decimal, currency: str) -> bool:
+        minimum = self.min_amount.get(currency)
+        return minimum is not None and amount < minimum
+
+    def wants_last_call(self, amount: Decimal, currency: str, tier: MemberTier | None) -> bool:
+        threshold = self.last_call_amount.get(currency)
+        return (tier in self.last_call_tiers) or (threshold is not None and amount >= threshold)
+
+
+def settings_from_json(shop_id: str, text: str | None) -> ShopSettings:
+    data: dict[str, Any] = {"shop_name": shop_id}
+    if text:
+        try:
+            loaded = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ShopSettingsError(f"{shop_id} settings: not JSON: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise ShopSettingsError(f"{shop_id} settings: a JSON object is needed")
+        data.update(loaded)
+    try:
+        return ShopSettings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ShopSettingsError(f"{shop_id} settings: {where}: {first['msg']}") from exc
+
+
+class ShopSettingsSource:
+    """`source(shop_id)` -> that shop's settings, from SSM, cached."""
+
+    def __init__(self, ssm: Any, pattern: str = SETTINGS_PARAMETER) -> None:
+        from aws_lambda_powertools.utilities.parameters import SSMProvider
+
+        self._provider = SSMProvider(boto3_client=ssm)
+        self._pattern = pattern
+
+    def __call__(self, shop_id: str) -> ShopSettings:
+        from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+        name = self._pattern.format(shop_id=shop_id)
+        try:
+            text = self._provider.get(name, max_age=CACHE_SECONDS)
+        except GetParameterError as exc:
+            if "ParameterNotFound" in str(exc):
+                return settings_from_json(shop_id, None)
+            raise SettingsSourceError(f"cannot read {name}") from exc
+        return settings_from_json(shop_id, str(text) if text is not None else None)
+
+    def shops(self) -> list[str]:
+        """Every shop with a settings parameter (the birthday run's list)."""
+        prefix = self._pattern.split("{shop_id}")[0]
+        suffix = self._pattern.split("{shop_id}")[1]
+        names: list[str] = []
+        paginator = self._provider.client.get_paginator("get_parameters_by_path")
+        for page in paginator.paginate(Path=prefix.rstrip("/"), Recursive=True):
+            for parameter in page.get("Parameters", []):
+                name = str(parameter["Name"])
+                if name.startswith(prefix) and name.endswith(suffix):
+                    names.append(name[len(prefix) : len(name) - len(suffix)])
+        return sorted(set(names))
