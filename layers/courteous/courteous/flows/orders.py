@@ -294,7 +294,12 @@ class OrderFlows:
             "expected_by": estimate.latest.isoformat() if estimate else None,
         }
         self._state.mark(
-            event.shop_id, event.order_id, "shipped_at", event.shipped_at, shipment=shipment
+            event.shop_id,
+            event.order_id,
+            "shipped_at",
+            event.shipped_at,
+            customer=event.customer,
+            shipment=shipment,
         )
         state = self._state.load(event.shop_id, event.order_id)
         customer = (
@@ -392,7 +397,13 @@ class OrderFlows:
     # ------------------------------------------------------------------ delivery
     def _delivered(self, event: OrderDelivered, now: datetime) -> FlowResult:
         settings = self._settings_for(event.shop_id)
-        self._state.mark(event.shop_id, event.order_id, "delivered_at", event.delivered_at)
+        self._state.mark(
+            event.shop_id,
+            event.order_id,
+            "delivered_at",
+            event.delivered_at,
+            customer=event.customer,
+        )
         state = self._state.load(event.shop_id, event.order_id)
         cancelled = [
             f"late_check {seq}"

@@ -135,13 +135,27 @@ class OrderStateStore:
             at=created_at,
         )
 
-    def mark(self, shop_id: str, order_id: str, field: str, at: datetime, **extra: Any) -> None:
-        """paid_at / cancelled_at / shipped_at / delivered_at: the first report wins."""
+    def mark(
+        self,
+        shop_id: str,
+        order_id: str,
+        field: str,
+        at: datetime,
+        *,
+        customer: OrderCustomer | None = None,
+        **extra: Any,
+    ) -> None:
+        """paid_at / cancelled_at / shipped_at / delivered_at: the first report wins.
+
+        `customer` is kept only when the order has none yet (an order first seen at
+        shipping time still knows whom to tell about a delay)."""
         sets: dict[str, Any] = {field: {"S": at.isoformat()}}
+        if customer is not None and (customer.phone or customer.email):
+            sets["customer"] = {"S": customer.model_dump_json()}
         for name, value in extra.items():
             if value is not None:
                 sets[name] = {"S": value if isinstance(value, str) else json.dumps(value)}
-        self._update(shop_id, order_id, sets, first_wins=frozenset({field}), at=at)
+        self._update(shop_id, order_id, sets, first_wins=frozenset({field, "customer"}), at=at)
 
     def load(self, shop_id: str, order_id: str) -> OrderState:
         try:

@@ -1,0 +1,375 @@
+"""The message flows in-process against moto, on resources built from template.yaml.
+
+Each rule is driven with canonical events (the bus samples in events/orders) and with
+the timers the flows set; what reaches the outbox queue is read back and rendered.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from courteous.customers.store import CustomerStore
+from courteous.events.envelope import parse_event
+from courteous.events.models import Birthday, CanonicalEvent, CustomerProfile
+from courteous.flows.birthday import BirthdayRun, GreetingMarks
+from courteous.flows.orders import OrderFlows
+from courteous.flows.outbox import Outbox
+from courteous.flows.settings import ShopSettings, settings_from_json
+from courteous.flows.state import OrderStateStore
+from courteous.flows.timers import Timer, Timers
+from courteous.flows.wiring import FlowSettings, build_order_flows
+from courteous.gate.policy import PRESETS
+from courteous.messages import MessageClass, MessageRequest
+from courteous.rendering import TemplateRenderer
+from courteous.scheduling import OneTimeScheduler, QueueTarget
+from courteous_local.provision import Provisioned
+from tests.conftest import load_event
+
+SHOP = "acme-shop"
+CREATED = datetime(2026, 11, 20, 14, 30, tzinfo=UTC)  # 09:30 in Louisville
+
+
+@dataclass
+class FixedEstimate:
+    date: date
+    latest: date
+
+
+class FixedEstimator:
+    def __init__(self) -> None:
+        self.observed: list[tuple[Any, ...]] = []
+
+    def estimate(self, *args: Any) -> FixedEstimate:
+        return FixedEstimate(date(2026, 11, 24), date(2026, 11, 25))
+
+    def observe(self, *args: Any) -> None:
+        self.observed.append(args)
+
+
+@pytest.fixture
+def env(stack: Provisioned, monkeypatch: pytest.MonkeyPatch) -> Provisioned:
+    for name, value in stack.functions["OrderFlowsFunction"].environment.items():
+        monkeypatch.setenv(name, value)
+    boto3.client("ssm").put_parameter(
+        Name=f"/courteous/shops/{SHOP}/settings",
+        Value=json.dumps({"shop_name": "Acme", "shop_domain": "acme.example.com"}),
+        Type="String",
+    )
+    return stack
+
+
+@pytest.fixture
+def flows(env: Provisioned) -> OrderFlows:
+    return build_order_flows(FlowSettings.from_env(), boto3.client)
+
+
+def event(name: str, **changes: Any) -> CanonicalEvent:
+    raw = copy.deepcopy(load_event(f"orders/{name}")["detail"])
+    for key, value in changes.items():
+        target = raw
+        *path, last = key.split("__")
+        for part in path:
+            target = target[part]
+        target[last] = value
+    return parse_event(name, raw)
+
+
+def outbox(stack: Provisioned) -> list[MessageRequest]:
+    sqs = boto3.client("sqs")
+    found = []
+    while True:
+        messages = sqs.receive_message(
+            QueueUrl=stack.ref("OutboxQueue"), MaxNumberOfMessages=10
+        ).get("Messages", [])
+        if not messages:
+            return found
+        for message in messages:
+            found.append(MessageRequest.model_validate_json(message["Body"]))
+            sqs.delete_message(
+                QueueUrl=stack.ref("OutboxQueue"), ReceiptHandle=message["ReceiptHandle"]
+            )
+
+
+def schedules(stack: Provisioned) -> dict[str, dict[str, Any]]:
+    scheduler = boto3.client("scheduler")
+    group = stack.ref("ScheduleGroup")
+    names = [s["Name"] for s in scheduler.list_schedules(GroupName=group)["Schedules"]]
+    return {name: scheduler.get_schedule(Name=name, GroupName=group) for name in names}
+
+
+def timer_of(schedule: dict[str, Any]) -> Timer:
+    return Timer.model_validate_json(schedule["Target"]["Input"])
+
+
+def text(request: MessageRequest) -> str:
+    return TemplateRenderer().render(request, PRESETS["default"]).text
+
+
+# ---------------------------------------------------------------------- payment
+def test_a_tiny_order_is_not_reminded(env: Provisioned, flows: OrderFlows) -> None:
+    result = flows.handle(event("OrderCreated", total__amount="1.50", line_items=[]), CREATED)
+    assert result.timers == [] and result.skipped is not None and "minimum" in result.skipped
+    assert schedules(env) == {}
+
+
+def test_an_order_paid_at_checkout_is_not_reminded(env: Provisioned, flows: OrderFlows) -> None:
+    result = flows.handle(event("OrderCreated", paid=True), CREATED)
+    assert result.timers == [] and "paid" in (result.skipped or "")
+
+
+def test_an_unpaid_vip_order_gets_a_reminder_and_a_last_call_on_the_timer_queue(
+    env: Provisioned, flows: OrderFlows
+) -> None:
+    # Given an unpaid VIP order
+    flows.handle(event("OrderCreated"), CREATED)
+    # Then two one-time schedules target the flow timer queue: 30 min on, and before close
+    made = {timer_of(s).kind: s for s in schedules(env).values()}
+    assert set(made) == {"payment_reminder", "last_call"}
+    assert made["payment_reminder"]["Target"]["Arn"] == env.att("FlowTimerQueue", "Arn")
+    assert timer_of(made["payment_reminder"]).due_at == CREATED + timedelta(minutes=30)
+    assert timer_of(made["last_call"]).due_at == CREATED + timedelta(hours=21)
+
+
+def test_the_reminder_is_worded_for_the_tier_and_expires_when_the_order_closes(
+    env: Provisioned, flows: OrderFlows
+) -> None:
+    flows.handle(event("OrderCreated"), CREATED)
+    (reminder,) = [
+        timer_of(s) for s in schedules(env).values() if timer_of(s).kind == "payment_reminder"
+    ]
+    flows.fire(reminder, reminder.due_at)
+    (request,) = outbox(env)
+    assert request.kind.value == "payment_reminder" and request.channel.value == "sms"
+    assert request.expires_at == CREATED + timedelta(hours=24)
+    assert request.dedupe_key is not None
+    assert "Dear VIP" in text(request)
+
+
+def test_payment_cancels_the_timers(env: Provisioned, flows: OrderFlows) -> None:
+    flows.handle(event("OrderCreated"), CREATED)
+    result = flows.handle(event("OrderPaid"), CREATED + timedelta(minutes=10))
+    assert sorted(result.cancelled) == ["last_call", "payment_reminder"]
+    assert schedules(env) == {}
+
+
+def test_a_reminder_that_fires_as_the_order_is_paid_stays_silent(
+    env: Provisioned, flows: OrderFlows
+) -> None:
+    # Given the reminder's schedule fired just before the payment's cancel reached it
+    flows.handle(event("OrderCreated"), CREATED)
+    due = Timer(
+        kind="payment_reminder",
+        shop_id=SHOP,
+        order_id="450789469",
+        due_at=CREATED + timedelta(minutes=30),
+    )
+    flows.handle(event("OrderPaid"), CREATED + timedelta(minutes=29))
+    # When the timer is handled after the payment
+    result = flows.fire(due, due.due_at)
+    # Then the order is re-read and nothing is asked of the outbox
+    assert "paid" in (result.skipped or "")
+    assert outbox(env) == []
+
+
+def test_a_buyer_who_paid_another_order_since_is_not_reminded(
+    env: Provisioned, flows: OrderFlows
+) -> None:
+    flows.handle(event("OrderCreated"), CREATED)
+    other = event("OrderPaid", order_id="450789999", event_id="paid-other")
+    flows.handle(other, CREATED + timedelta(minutes=5))
+    due = Timer(
+        kind="payment_reminder",
+        shop_id=SHOP,
+        order_id="450789469",
+        due_at=CREATED + timedelta(minutes=30),
+    )
+    result = flows.fire(due, due.due_at)
+    assert "450789999" in (result.skipped or "")
+    assert outbox(env) == []
+
+
+def test_a_reminder_after_the_order_closed_is_not_asked_for(
+    env: Provisioned, flows: OrderFlows
+) -> None:
+    flows.handle(event("OrderCreated"), CREATED)
+    late = Timer(
+        kind="last_call", shop_id=SHOP, order_id="450789469", due_at=CREATED + timedelta(hours=25)
+    )
+    assert "closed" in (flows.fire(late, late.due_at).skipped or "")
+
+
+def test_the_same_event_twice_asks_for_the_same_request(
+    env: Provisioned, flows: OrderFlows
+) -> None:
+    refund = event("RefundRequested")
+    flows.handle(refund, CREATED)
+    flows.handle(refund, CREATED)
+    first, second = outbox(env)
+    assert first.request_id == second.request_id
+
+
+# ---------------------------------------------------------------------- shipping
+def _flows_with(env: Provisioned, estimator: Any) -> OrderFlows:
+    settings = FlowSettings.from_env()
+    sqs, dynamodb = boto3.client("sqs"), boto3.client("dynamodb")
+    scheduler = OneTimeScheduler(
+        boto3.client("scheduler"),
+        settings.schedule_group_name,
+        QueueTarget(settings.flow_timer_queue_arn, settings.scheduler_role_arn, None),
+    )
+    return OrderFlows(
+        settings_for=lambda shop: settings_from_json(shop, '{"shop_domain": "acme.example.com"}'),
+        state=OrderStateStore(dynamodb, settings.order_table_name),
+        outbox=Outbox(sqs, settings.outbox_queue_url),
+        timers=Timers(scheduler, sqs, settings.flow_timer_queue_url),
+        estimator=estimator,
+        profiles=CustomerStore(dynamodb, settings.customer_table_name),
+        contact_key=b"k",
+    )
+
+
+def test_a_shipping_notice_without_an_estimate_says_no_date_and_checks_after_transit(
+    env: Provisioned, flows: OrderFlows
+) -> None:
+    shipped = event("OrderShipped")
+    result = flows.handle(shipped, shipped.occurred_at)
+    (notice,) = outbox(env)
+    assert notice.data["estimated_delivery"] is None
+    assert "Expected" not in text(notice)
+    (check,) = result.timers
+    assert check.due_at == shipped.occurred_at + timedelta(days=5, hours=12)
+
+
+def test_a_learned_estimate_is_in_the_notice_and_sets_the_late_check(env: Provisioned) -> None:
+    flows = _flows_with(env, FixedEstimator())
+    shipped = event("OrderShipped")
+    result = flows.handle(shipped, shipped.occurred_at)
+    (notice,) = outbox(env)
+    assert "Expected by Nov 24, 2026 (at the latest Nov 25, 2026)" in text(notice)
+    (check,) = result.timers
+    # end of 25 November in Louisville (EST), plus 12 hours of grace
+    assert check.due_at == datetime(2026, 11, 26, 17, 0, tzinfo=UTC)
+
+
+def test_a_late_parcel_gets_two_apologies_and_no_third(env: Provisioned, flows: OrderFlows) -> None:
+    shipped = event("OrderShipped")
+    first = flows.handle(shipped, shipped.occurred_at).timers[0]
+    one = flows.fire(first, first.due_at)
+    (second,) = one.timers
+    two = flows.fire(second, second.due_at)
+    three = flows.fire(second, second.due_at + timedelta(days=3))
+    apologies = [r for r in outbox(env) if r.kind.value == "parcel_delay"]
+    assert [r.data["apology_number"] for r in apologies] == [1, 2]
+    assert two.timers == []
+    assert three.requests == [] and three.skipped is not None
+
+
+def test_no_apology_once_the_parcel_arrived(env: Provisioned, flows: OrderFlows) -> None:
+    shipped = event("OrderShipped")
+    check = flows.handle(shipped, shipped.occurred_at).timers[0]
+    flows.handle(event("OrderDelivered"), shipped.occurred_at + timedelta(days=1))
+    assert "arrived" in (flows.fire(check, check.due_at).skipped or "")
+
+
+# ---------------------------------------------------------------------- after delivery
+def test_delivery_asks_for_care_a_day_later_and_teaches_the_estimator(env: Provisioned) -> None:
+    estimator = FixedEstimator()
+    flows = _flows_with(env, estimator)
+    shipped = event("OrderShipped")
+    flows.handle(shipped, shipped.occurred_at)
+    delivered = event("OrderDelivered")
+    flows.handle(delivered, delivered.occurred_at)
+    care = [r for r in outbox(env) if r.kind.value == "delivery_care"]
+    (request,) = care
+    assert request.not_before == delivered.occurred_at + timedelta(days=1)
+    assert request.effective_class is MessageClass.SERVICE
+    assert len(estimator.observed) == 1
+
+
+def test_care_with_a_coupon_is_marketing(env: Provisioned) -> None:
+    flows = _flows_with(env, FixedEstimator())
+    coupon = ShopSettings(
+        shop_name="Acme", shop_domain="acme.example.com", care_coupon={"code": "THANKS"}
+    )
+    flows._settings_for = lambda shop: coupon
+    flows.handle(event("OrderDelivered"), CREATED)
+    (request,) = outbox(env)
+    assert request.effective_class is MessageClass.MARKETING
+    assert "THANKS" in text(request)
+
+
+@pytest.mark.parametrize(("kind", "days"), [("refund_only", 3), ("return_and_refund", 7)])
+def test_a_refund_is_acknowledged_at_once_with_its_handling_time(
+    env: Provisioned, flows: OrderFlows, kind: str, days: int
+) -> None:
+    flows.handle(event("RefundRequested", kind=kind), CREATED)
+    (ack,) = outbox(env)
+    assert ack.not_before is None and ack.data["handling_days"] == days
+    assert f"within {days} days" in text(ack)
+
+
+# ---------------------------------------------------------------------- birthdays
+@pytest.fixture
+def birthdays(env: Provisioned) -> Iterator[tuple[BirthdayRun, CustomerStore]]:
+    settings = FlowSettings.from_env()
+    dynamodb = boto3.client("dynamodb")
+    profiles = CustomerStore(dynamodb, settings.customer_table_name)
+    run = BirthdayRun(
+        shops=lambda: [SHOP],
+        settings_for=lambda shop: settings_from_json(shop, '{"shop_domain": "acme.example.com"}'),
+        profiles=profiles,
+        marks=GreetingMarks(dynamodb, settings.order_table_name),
+        outbox=Outbox(boto3.client("sqs"), settings.outbox_queue_url),
+    )
+    yield run, profiles
+
+
+def _profile(customer_id: str, phone: str, zone: str, month: int, day: int) -> CustomerProfile:
+    return CustomerProfile(
+        customer_id=customer_id,
+        phone=phone,
+        zone=zone,
+        birthday=Birthday(month=month, day=day),
+        first_name="Sam",
+        consent={"sms": {"marketing": True}},
+    )
+
+
+def _hourly(run: BirthdayRun, start: datetime, hours: int) -> list[MessageRequest]:
+    requests = []
+    for hour in range(hours):
+        requests.extend(run.run(start + timedelta(hours=hour)).requests)
+    return requests
+
+
+def test_birthdays_in_two_zones_on_the_same_utc_day_are_each_greeted_once_in_their_morning(
+    birthdays: tuple[BirthdayRun, CustomerStore],
+) -> None:
+    run, profiles = birthdays
+    profiles.put(SHOP, _profile("sh", "+8613800138000", "Asia/Shanghai", 11, 19), CREATED)
+    profiles.put(SHOP, _profile("la", "+13105550100", "America/Los_Angeles", 11, 19), CREATED)
+    greetings = _hourly(run, datetime(2026, 11, 18, 12, 0, tzinfo=UTC), 48)
+    by_customer = {r.recipient.customer_id: r for r in greetings}
+    assert sorted(by_customer) == ["la", "sh"] and len(greetings) == 2
+    # 10:00 local on the 19th: 02:00 UTC in Shanghai, 18:00 UTC in Los Angeles
+    assert by_customer["sh"].created_at == datetime(2026, 11, 19, 2, 0, tzinfo=UTC)
+    assert by_customer["la"].created_at == datetime(2026, 11, 19, 18, 0, tzinfo=UTC)
+    assert by_customer["sh"].expires_at == datetime(2026, 11, 19, 16, 0, tzinfo=UTC)
+
+
+def test_a_29_february_birthday_is_greeted_on_28_february_in_other_years(
+    birthdays: tuple[BirthdayRun, CustomerStore],
+) -> None:
+    run, profiles = birthdays
+    profiles.put(SHOP, _profile("leap", "+33612345678", "Europe/Paris", 2, 29), CREATED)
+    greetings = _hourly(run, datetime(2027, 2, 27, 12, 0, tzinfo=UTC), 72)
+    assert [r.created_at for r in greetings] == [datetime(2027, 2, 28, 9, 0, tzinfo=UTC)]
+    assert greetings[0].effective_class is MessageClass.MARKETING
