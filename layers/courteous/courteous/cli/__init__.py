@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "courteous.cli.demo",
     "courteous.cli.why",
     "courteous.cli.templates",
+    "courteous.cli.preview",
     "courteous.cli.serve",
     "courteous.cli.bench",
     "courteous.cli.webhook",

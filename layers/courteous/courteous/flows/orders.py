@@ -300,6 +300,7 @@ class OrderFlows:
             event.shipped_at,
             customer=event.customer,
             shipment=shipment,
+            order_number=event.order_number,
         )
         state = self._state.load(event.shop_id, event.order_id)
         customer = (
