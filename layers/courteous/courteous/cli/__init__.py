@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "courteous.cli.why",
     "courteous.cli.templates",
     "courteous.cli.preview",
+    "courteous.cli.eta",
     "courteous.cli.serve",
     "courteous.cli.bench",
     "courteous.cli.webhook",

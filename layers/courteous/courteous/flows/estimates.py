@@ -34,7 +34,7 @@ class Estimator(Protocol):
         destination_region: str | None,
         shipped_at: dt.datetime,
         delivered_at: dt.datetime,
-    ) -> None: ...
+    ) -> object: ...
 
 
 class NoEstimates:

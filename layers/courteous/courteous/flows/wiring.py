@@ -37,10 +37,10 @@ def build_estimator(client: Callable[[str], Any]) -> Estimator:
     if not table:
         return NoEstimates()
     try:
-        from courteous.eta.wiring import build_estimator as learned  # type: ignore[import-not-found]
+        from courteous.eta.wiring import build_estimator as learned
     except ImportError:
         return NoEstimates()
-    return learned(client("dynamodb"), table)  # type: ignore[no-any-return]
+    return learned(client("dynamodb"), table)
 
 
 def build_order_flows(settings: FlowSettings, client: Callable[[str], Any]) -> OrderFlows:

@@ -1,0 +1,1 @@
+"""Delivery estimates learned from the shop's own deliveries (see `model`)."""
