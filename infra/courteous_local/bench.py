@@ -351,6 +351,134 @@ def over_cap(rounds: int, threads: int = 32, cap: int = 3) -> dict[str, Any]:
     }
 
 
+# ---------------------------------------------------------------------- webhooks
+def count_webhook_calls(deliveries: int = 20) -> float:
+    """AWS calls per accepted Shopify orders/create delivery (each a new delivery id)."""
+    import boto3
+    from moto import mock_aws
+
+    from courteous_local.instrument import ClientFactory
+    from courteous_local.provision import provision
+    from courteous_local.runtime import InProcessFunction
+    from courteous_local.template import default_template_path, load_template
+
+    sample = json.loads(
+        (REPO_ROOT / "events/webhooks/shopify_orders_create.json").read_text(encoding="utf-8")
+    )
+    saved = dict(os.environ)
+    original = boto3.client
+    try:
+        with mock_aws(), _quiet_logs():
+            os.environ.update(_fake_credentials())
+            created = provision(load_template(default_template_path()), boto3.client)
+            spec = created.functions["IngestWebhookFunction"]
+            os.environ.update(spec.environment)
+            boto3.client("ssm").put_parameter(
+                Name="/courteous/shops/acme-shop/webhook-secret/shopify",
+                Value="shpss_sample_secret",
+                Type="SecureString",
+            )
+            factory = ClientFactory()
+            boto3.client = factory
+            function = InProcessFunction(spec, 0, "arn:ingest")
+            accepted = 0
+            for n in range(deliveries):
+                event = json.loads(json.dumps(sample))
+                event["headers"]["x-shopify-webhook-id"] = f"bench-delivery-{n}"
+                if function.invoke(event)["statusCode"] == 202:
+                    accepted += 1
+            function.unload()
+    finally:
+        boto3.client = original
+        os.environ.clear()
+        os.environ.update(saved)
+    return factory.calls.total() / max(accepted, 1)
+
+
+# ---------------------------------------------------------------------- fan-out
+def birthday_fanout(customers: int) -> dict[str, Any]:
+    """The hourly birthday run over `customers` profiles born today (moto, in-process)."""
+    import boto3
+    from moto import mock_aws
+
+    from courteous.customers.store import CustomerStore, birthday_key
+    from courteous.flows.birthday import BirthdayRun, GreetingMarks
+    from courteous.flows.outbox import Outbox
+    from courteous.flows.settings import settings_from_json
+    from courteous_local.instrument import ClientFactory
+    from courteous_local.provision import provision
+    from courteous_local.template import default_template_path, load_template
+
+    shop = "fanout-shop"
+    saved = dict(os.environ)
+    try:
+        with mock_aws(), _quiet_logs():
+            os.environ.update(_fake_credentials())
+            created = provision(load_template(default_template_path()), boto3.client)
+            table = created.ref("CustomerTable")
+            dynamodb = boto3.client("dynamodb")
+            items = []
+            for n in range(customers):
+                profile = {
+                    "customer_id": f"c{n}",
+                    "phone": f"+86138{n:08d}",
+                    "zone": "Asia/Shanghai",
+                    "birthday": {"month": 11, "day": 19},
+                    "consent": {"sms": {"marketing": True}},
+                }
+                items.append(
+                    {
+                        "PutRequest": {
+                            "Item": {
+                                "pk": {"S": f"{shop}#c{n}"},
+                                "sk": {"S": "PROFILE"},
+                                "shop_id": {"S": shop},
+                                "profile": {"S": json.dumps(profile)},
+                                "version": {"N": "1"},
+                                "birthday_key": {"S": birthday_key(shop, 11, 19)},
+                            }
+                        }
+                    }
+                )
+            for start in range(0, len(items), 25):
+                dynamodb.batch_write_item(RequestItems={table: items[start : start + 25]})
+            factory = ClientFactory()
+            run = BirthdayRun(
+                shops=lambda: [shop],
+                settings_for=lambda s: settings_from_json(s, '{"shop_domain": "shop.example"}'),
+                profiles=CustomerStore(factory("dynamodb"), table),
+                marks=GreetingMarks(factory("dynamodb"), created.ref("OrderTable")),
+                outbox=Outbox(factory("sqs"), created.ref("OutboxQueue")),
+            )
+            started = time.perf_counter()
+            result = run.run(datetime(2026, 11, 19, 2, 0, tzinfo=UTC))
+            seconds = time.perf_counter() - started
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return {
+        "customers": customers,
+        "greetings": len(result.requests),
+        "seconds": round(seconds, 2),
+        "aws_calls": factory.calls.total(),
+        "calls_per_customer": round(factory.calls.total() / customers, 3),
+    }
+
+
+def fanout(quick: bool) -> dict[str, Any]:
+    # moto answers ~100 calls/s in-process, and a greeting costs about 1.1 calls, so
+    # 100k customers would take a quarter of an hour here: the sizes stay at 10x apart.
+    small, large = (100, 1_000) if quick else (1_000, 10_000)
+    a, b = birthday_fanout(small), birthday_fanout(large)
+    return {
+        "runs": [a, b],
+        "seconds_ratio": round(b["seconds"] / a["seconds"], 2) if a["seconds"] else None,
+        "calls_ratio": round(b["aws_calls"] / a["aws_calls"], 2) if a["aws_calls"] else None,
+        "size_ratio": large / small,
+        "note": "in-process against moto; seconds measure the emulator as much as the code",
+    }
+
+
 # ---------------------------------------------------------------------- cost
 def cost_per_million(calls: CallCount, throughput: Throughput) -> dict[str, Any]:
     """USD for 1M sent messages: the counted calls and units times `PRICES`."""
@@ -395,17 +523,23 @@ def cost_per_million(calls: CallCount, throughput: Throughput) -> dict[str, Any]
 def run_bench(quick: bool, progress: Callable[[str], None]) -> dict[str, Any]:
     progress("counting AWS calls per message (moto, in-process) ...")
     calls = count_calls(30 if quick else 100)
+    progress("counting AWS calls per webhook (moto, in-process) ...")
+    webhook_calls = count_webhook_calls(10 if quick else 50)
     progress("measuring dispatch throughput against in-memory AWS ...")
     throughput = measure_throughput(2000 if quick else 10000)
     progress("timing cold imports of every handler (fresh interpreters) ...")
     imports = cold_imports(5 if quick else 11)
     progress("racing 32 dispatchers per round against moto's server ...")
-    races = over_cap(5 if quick else 20)
+    with _quiet_logs():
+        races = over_cap(5 if quick else 20)
+    progress("birthday run fan-out ...")
+    spread = fanout(quick)
     cost = cost_per_million(calls, throughput)
     return {
         "quick": quick,
         "aws_calls_per_message": round(calls.per_message, 3),
         "aws_calls_breakdown": {k: round(v, 3) for k, v in calls.breakdown.items()},
+        "aws_calls_per_webhook": round(webhook_calls, 3),
         "dispatch_msgs_per_s": round(throughput.msgs_per_s, 1),
         "dispatch_ratio_vs_noop": round(throughput.ratio_vs_noop, 4),
         "noop_msgs_per_s": round(throughput.messages / throughput.noop_s, 1),
@@ -416,6 +550,7 @@ def run_bench(quick: bool, progress: Callable[[str], None]) -> dict[str, Any]:
         "cold_imports": imports,
         "over_cap_sends": races["over_cap_sends"],
         "races": races,
+        "fanout": spread,
         "cost_per_million_usd": cost["total"],
         "cost": cost,
         "targets": {name: f"{op} {value:g}" for name, (op, value) in TARGETS.items()},
@@ -445,6 +580,7 @@ def _targets_met(values: dict[str, Any]) -> dict[str, bool | None]:
 def format_table(result: dict[str, Any]) -> str:
     rows = [
         ("aws_calls_per_message", result["aws_calls_per_message"]),
+        ("aws_calls_per_webhook", result["aws_calls_per_webhook"]),
         ("dispatch_msgs_per_s", result["dispatch_msgs_per_s"]),
         ("dispatch_ratio_vs_noop", result["dispatch_ratio_vs_noop"]),
         ("cold_import_ratio_max", result["cold_import_ratio_max"]),
@@ -465,6 +601,15 @@ def format_table(result: dict[str, Any]) -> str:
     lines.append(
         "cold imports (x boto3): "
         + ", ".join(f"{k} {v:g}" for k, v in result["cold_imports"]["ratios"].items())
+    )
+    spread = result["fanout"]
+    lines.append(
+        "birthday fan-out: "
+        + ", ".join(
+            f"{r['customers']} in {r['seconds']} s / {r['aws_calls']} calls" for r in spread["runs"]
+        )
+        + f" (x{spread['size_ratio']:g} customers: x{spread['seconds_ratio']} time, "
+        f"x{spread['calls_ratio']} calls)"
     )
     lines.append(
         "cost per 1M (USD): "
