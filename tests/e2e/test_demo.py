@@ -7,7 +7,10 @@ one expectation off what the gate decided and what the webhook API answered.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,23 +19,35 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from courteous.cli import main
+from courteous.observability import logger
 from courteous_local.decisions import DecisionRow
 from courteous_local.demo import DemoResult, decisions_json, load_scenario, run_demo
 
 pytestmark = pytest.mark.e2e
 
 
+LOGS: list[str] = []
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoResult]:
     root = tmp_path_factory.mktemp("demo")
     said: list[str] = []
-    result = run_demo(
-        load_scenario("week"),
-        state_root=root,
-        report_path=root / "report.html",
-        say=said.append,
-        progress=said.append,
-    )
+    stream = io.StringIO()
+    handler = logger.registered_handler
+    previous = handler.setStream(stream)  # type: ignore[attr-defined]
+    try:
+        with contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream):
+            result = run_demo(
+                load_scenario("week"),
+                state_root=root,
+                report_path=root / "report.html",
+                say=said.append,
+                progress=said.append,
+            )
+    finally:
+        handler.setStream(previous)  # type: ignore[attr-defined]
+    LOGS.append(stream.getvalue())
     yield result
 
 
@@ -157,3 +172,17 @@ def test_why_answers_for_a_recipient_after_the_run(
         ("payment_reminder", "defer", "quiet_hours"),
         ("payment_reminder", "send", "allowed"),
     ]
+
+
+def test_the_whole_scenarios_logs_hold_no_phone_number_or_e_mail_address(
+    demo: DemoResult,
+) -> None:
+    (logs,) = LOGS
+    assert '"gate decision"' in logs  # the functions did log, as JSON lines
+    scenario = load_scenario("week")
+    for person in scenario.people.values():
+        for contact in (person.phone, person.email):
+            if contact:
+                assert contact not in logs
+                assert contact.lstrip("+") not in logs
+    assert re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", logs) == []
