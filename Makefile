@@ -42,6 +42,7 @@ lint: $(INSTALLED)
 	$(BIN)/bandit -q -r infra --skip B101,B105,B106,B404,B603
 
 test: lint
+	$(BIN)/courteous templates check
 	$(BIN)/python -m pytest
 
 unit: $(INSTALLED)
