@@ -159,8 +159,11 @@ def run_server(
     speed: float,
     start: datetime | None = None,
     out: Callable[[str], None] = print,
+    realtime: bool = False,
 ) -> None:
-    stack = LocalStack(start or datetime.now(UTC), state_root=Path.cwd(), shops=shops)
+    stack = LocalStack(
+        start or datetime.now(UTC), state_root=Path.cwd(), shops=shops, realtime=realtime
+    )
     with stack:
         for shop in shops:
             for platform in PLATFORMS:
@@ -175,7 +178,10 @@ def run_server(
                 out(f"  POST http://127.0.0.1:{server.port}/webhooks/{platform}/{shop}")
         out(f"  webhook secret for every shop and platform: {secret}")
         out(f"  jump ahead: curl -X POST 'http://127.0.0.1:{server.port}/_local/advance?hours=1'")
-        out(f"  virtual time {stack.clock():%Y-%m-%d %H:%M}Z, running at {speed:g}x")
+        if realtime:
+            out(f"  wall-clock time {stack.clock():%Y-%m-%d %H:%M}Z (--realtime)")
+        else:
+            out(f"  virtual time {stack.clock():%Y-%m-%d %H:%M}Z, running at {speed:g}x")
         try:
             server.serve_forever()
         except KeyboardInterrupt:

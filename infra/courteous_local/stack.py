@@ -45,7 +45,7 @@ from courteous_local.runtime import InProcessFunction, Invocation, new_stack_id
 from courteous_local.servers import Engine, dynamodb_engine, moto_server
 from courteous_local.state import STATE_DIR, LocalState
 from courteous_local.template import Template, default_template_path, load_template
-from courteous_local.timing import VirtualClock, fire_times, parse_at
+from courteous_local.timing import VirtualClock, WallClock, fire_times, parse_at
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -137,7 +137,7 @@ class LocalStack:
     ) -> None:
         """`state_root`: keep the gate table on disk there for `courteous why`."""
         self.template: Template = load_template(template_path or default_template_path())
-        self.clock = VirtualClock(start)
+        self.clock: VirtualClock | WallClock = WallClock() if realtime else VirtualClock(start)
         self.realtime = realtime
         self._prefer_local = prefer_dynamodb_local
         self._shop_settings = shop_settings or {}
@@ -397,6 +397,8 @@ class LocalStack:
         instant = instant.astimezone(UTC)
         with self._lock:
             self.drain()
+            if self.realtime:
+                return  # the wall clock moves by itself; what is due now has been done
             while True:
                 upcoming = self._next_due(instant)
                 if upcoming is None:

@@ -37,6 +37,16 @@ class VirtualClock:
                 self._now = instant.astimezone(UTC)
 
 
+class WallClock:
+    """The machine's clock, for `--realtime`: time cannot be moved, only waited for."""
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC)
+
+    def advance_to(self, instant: datetime) -> None:
+        return None
+
+
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\((.+)\)$")

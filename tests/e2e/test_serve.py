@@ -7,11 +7,13 @@ import threading
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from courteous_local.serve import Server
+from courteous_local import webhooks as wh
+from courteous_local.serve import WEBHOOK_SECRET_PARAMETER, Server
 from courteous_local.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
@@ -46,3 +48,39 @@ def test_serve_answers_moves_time_and_stops_cleanly(tmp_path: Path) -> None:
             thread.join(timeout=30)
     assert not thread.is_alive()
     assert any("/_local/advance" in line for line in lines)
+
+
+def test_a_real_webhook_posted_to_serve_becomes_a_reminder_an_hour_later(tmp_path: Path) -> None:
+    # Given the server with a shop whose Shopify secret is known
+    lines: list[str] = []
+    person = wh.Person("7003", "Min", "CN", region="ZJ", phone="+8613700137000", locale="zh-CN")
+    order = wh.Order(
+        "450789001", "#1001", person, "CNY", (wh.Line("Tea", 1, Decimal("168.00")),), START
+    )
+    hook = wh.shopify("demo-shop", "s3cret", "orders/create", wh.shopify_order(order), "k1")
+    with LocalStack(START, state_root=tmp_path, shops=("demo-shop",)) as stack:
+        stack.put_parameter(
+            WEBHOOK_SECRET_PARAMETER.format(shop_id="demo-shop", platform="shopify"), "s3cret"
+        )
+        server = Server(stack, port=0, speed=1.0, out=lines.append)
+        thread = threading.Thread(target=server.serve_forever)
+        thread.start()
+        base = f"http://127.0.0.1:{server.port}"
+        try:
+            # When the webhook is posted as Shopify would post it
+            request = urllib.request.Request(
+                f"{base}{hook.path}", data=hook.body, headers=hook.headers, method="POST"
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:
+                assert response.status == 202
+            # And an hour passes
+            later = urllib.request.Request(f"{base}/_local/advance?hours=1", method="POST")
+            urllib.request.urlopen(later, timeout=60).close()
+            with urllib.request.urlopen(f"{base}/_local/decisions", timeout=30) as response:
+                decisions = json.loads(response.read())
+        finally:
+            server.httpd.shutdown()
+            thread.join(timeout=30)
+    # Then the payment reminder was decided (12:00 in Shanghai: sent) and printed
+    assert [(d["kind"], d["action"]) for d in decisions] == [("payment_reminder", "send")]
+    assert any("payment_reminder" in line and "SEND" in line for line in lines)

@@ -23,6 +23,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--secret", default="local-webhook-secret", help="webhook secret")
     parser.add_argument("--speed", type=float, default=1.0, help="virtual time per wall second")
     parser.add_argument("--at", help="start the virtual clock at this instant (ISO 8601)")
+    parser.add_argument(
+        "--realtime",
+        action="store_true",
+        help="use the machine's clock everywhere (schedules fire when really due)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -36,8 +41,17 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise CliError("--port must be 0-65535")
     start = parse_instant(args.at, name="--at") if args.at else None
+    if args.realtime and (args.at or args.speed != 1.0):
+        raise CliError("--realtime runs on the machine's clock: no --at or --speed with it")
     try:
-        run_server(args.port, tuple(args.shop or ["demo-shop"]), args.secret, args.speed, start)
+        run_server(
+            args.port,
+            tuple(args.shop or ["demo-shop"]),
+            args.secret,
+            args.speed,
+            start,
+            realtime=args.realtime,
+        )
     except OSError as exc:
         raise CliError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}") from exc
     return 0
