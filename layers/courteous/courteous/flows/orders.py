@@ -94,6 +94,13 @@ def recipient_for(
     return recipient, channel
 
 
+def reachable(given: OrderCustomer, state: OrderState) -> OrderCustomer:
+    """The event's customer when it says how to reach them, else the order's."""
+    if given.phone or given.email:
+        return given
+    return state.customer or given
+
+
 class OrderFlows:
     def __init__(
         self,
@@ -303,11 +310,7 @@ class OrderFlows:
             order_number=event.order_number,
         )
         state = self._state.load(event.shop_id, event.order_id)
-        customer = (
-            event.customer
-            if (event.customer.phone or event.customer.email)
-            else (state.customer or event.customer)
-        )
+        customer = reachable(event.customer, state)
         target = recipient_for(event.shop_id, customer, self._profiles)
         if target is None:
             return self._skip("no phone or e-mail for the buyer")
@@ -422,11 +425,7 @@ class OrderFlows:
                 state.shipped_at,
                 event.delivered_at,
             )
-        customer = (
-            event.customer
-            if (event.customer.phone or event.customer.email)
-            else (state.customer or event.customer)
-        )
+        customer = reachable(event.customer, state)
         target = recipient_for(event.shop_id, customer, self._profiles)
         if target is None:
             return FlowResult(cancelled=cancelled, skipped="no phone or e-mail for the buyer")
@@ -461,11 +460,7 @@ class OrderFlows:
     def _refund(self, event: RefundRequested, now: datetime) -> FlowResult:
         settings = self._settings_for(event.shop_id)
         state = self._state.load(event.shop_id, event.order_id)
-        customer = (
-            event.customer
-            if (event.customer.phone or event.customer.email)
-            else (state.customer or event.customer)
-        )
+        customer = reachable(event.customer, state)
         target = recipient_for(event.shop_id, customer, self._profiles)
         if target is None:
             return self._skip("no phone or e-mail for the buyer")
