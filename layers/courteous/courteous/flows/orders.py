@@ -27,6 +27,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel
+
 from courteous.customers.store import CustomerStore
 from courteous.events.models import (
     CanonicalEvent,
@@ -99,6 +101,32 @@ def reachable(given: OrderCustomer, state: OrderState) -> OrderCustomer:
     if given.phone or given.email:
         return given
     return state.customer or given
+
+
+def ask(
+    kind: Kind,
+    shop_id: str,
+    order_id: str,
+    fact: str,
+    target: tuple[Recipient, Channel],
+    data: BaseModel,
+    now: datetime,
+    **timing: Any,
+) -> MessageRequest:
+    """The request for `kind` about one fact of an order: its id and dedupe key come from
+    the fact, so the same fact asked twice is the same request."""
+    recipient, channel = target
+    return MessageRequest(
+        request_id=request_id(kind.value, shop_id, order_id, fact),
+        kind=kind,
+        channel=channel,
+        recipient=recipient,
+        order_id=order_id,
+        data=data.model_dump(mode="json"),
+        created_at=now,
+        dedupe_key=f"{kind.value}#{order_id}#{fact}",
+        **timing,
+    )
 
 
 class OrderFlows:
@@ -258,7 +286,6 @@ class OrderFlows:
         target = recipient_for(timer.shop_id, state.customer, self._profiles)
         if target is None:
             return self._skip("no phone or e-mail for the buyer")
-        recipient, channel = target
         settings = self._settings_for(timer.shop_id)
         data = PaymentReminderData(
             shop=settings.shop(),
@@ -269,16 +296,15 @@ class OrderFlows:
             product_kind=state.product_kind,
             last_call=timer.kind == "last_call",
         )
-        request = MessageRequest(
-            request_id=request_id("payment_reminder", timer.shop_id, timer.order_id, timer.kind),
-            kind=Kind.PAYMENT_REMINDER,
-            channel=channel,
-            recipient=recipient,
-            order_id=timer.order_id,
-            data=data.model_dump(mode="json"),
-            created_at=now,
+        request = ask(
+            Kind.PAYMENT_REMINDER,
+            timer.shop_id,
+            timer.order_id,
+            timer.kind,
+            target,
+            data,
+            now,
             expires_at=state.close_at,
-            dedupe_key=f"payment_reminder#{timer.order_id}#{timer.kind}",
         )
         return FlowResult(requests=[request])
 
@@ -314,7 +340,7 @@ class OrderFlows:
         target = recipient_for(event.shop_id, customer, self._profiles)
         if target is None:
             return self._skip("no phone or e-mail for the buyer")
-        recipient, channel = target
+        recipient = target[0]
         zone = ZoneInfo(resolve_zones(recipient, "UTC").zones[0])
         if estimate is not None:
             end_of_day = datetime.combine(estimate.latest + timedelta(days=1), time(0), zone)
@@ -331,16 +357,15 @@ class OrderFlows:
             estimate_latest=estimate.latest if estimate else None,
         )
         shipment_id = event.shipment_id or event.tracking_number or "1"
-        request = MessageRequest(
-            request_id=request_id("shipping_notice", event.shop_id, event.order_id, shipment_id),
-            kind=Kind.SHIPPING_NOTICE,
-            channel=channel,
-            recipient=recipient,
-            order_id=event.order_id,
-            data=data.model_dump(mode="json"),
-            created_at=now,
+        request = ask(
+            Kind.SHIPPING_NOTICE,
+            event.shop_id,
+            event.order_id,
+            shipment_id,
+            target,
+            data,
+            now,
             expires_at=event.shipped_at + timedelta(days=7),
-            dedupe_key=f"shipping_notice#{event.order_id}#{shipment_id}",
         )
         check = Timer(
             kind="late_check", shop_id=event.shop_id, order_id=event.order_id, due_at=check_at
@@ -362,7 +387,6 @@ class OrderFlows:
         target = recipient_for(timer.shop_id, state.customer, self._profiles)
         if target is None:
             return self._skip("no phone or e-mail for the buyer")
-        recipient, channel = target
         shipment = state.shipment or {}
         expected = shipment.get("expected_by")
         data = ParcelDelayData(
@@ -374,16 +398,15 @@ class OrderFlows:
             apology_number=number,
             expected_by=expected,
         )
-        request = MessageRequest(
-            request_id=request_id("parcel_delay", timer.shop_id, timer.order_id, str(number)),
-            kind=Kind.PARCEL_DELAY,
-            channel=channel,
-            recipient=recipient,
-            order_id=timer.order_id,
-            data=data.model_dump(mode="json"),
-            created_at=now,
+        request = ask(
+            Kind.PARCEL_DELAY,
+            timer.shop_id,
+            timer.order_id,
+            str(number),
+            target,
+            data,
+            now,
             expires_at=now + timedelta(days=2),
-            dedupe_key=f"parcel_delay#{timer.order_id}#{number}",
         )
         timers = []
         if number < settings.max_apologies:
@@ -429,7 +452,6 @@ class OrderFlows:
         target = recipient_for(event.shop_id, customer, self._profiles)
         if target is None:
             return FlowResult(cancelled=cancelled, skipped="no phone or e-mail for the buyer")
-        recipient, channel = target
         review = (
             settings.review_url.format(order_id=event.order_id) if settings.review_url else None
         )
@@ -441,18 +463,17 @@ class OrderFlows:
             coupon=settings.care_coupon,
         )
         not_before = event.delivered_at + settings.care_delay
-        request = MessageRequest(
-            request_id=request_id("delivery_care", event.shop_id, event.order_id),
-            kind=Kind.DELIVERY_CARE,
+        request = ask(
+            Kind.DELIVERY_CARE,
+            event.shop_id,
+            event.order_id,
+            "care",
+            target,
+            data,
+            now,
             message_class=MessageClass.MARKETING if settings.care_coupon else None,
-            channel=channel,
-            recipient=recipient,
-            order_id=event.order_id,
-            data=data.model_dump(mode="json"),
-            created_at=now,
             not_before=not_before,
             expires_at=not_before + timedelta(days=5),
-            dedupe_key=f"delivery_care#{event.order_id}",
         )
         return FlowResult(requests=[request], cancelled=cancelled)
 
@@ -464,7 +485,6 @@ class OrderFlows:
         target = recipient_for(event.shop_id, customer, self._profiles)
         if target is None:
             return self._skip("no phone or e-mail for the buyer")
-        recipient, channel = target
         data = RefundAckData(
             shop=settings.shop(),
             order_number=event.order_number or state.order_number or event.order_id,
@@ -472,16 +492,15 @@ class OrderFlows:
             refund_kind=event.kind,
             handling_days=settings.refund_handling_days.get(event.kind, 7),
         )
-        request = MessageRequest(
-            request_id=request_id("refund_ack", event.shop_id, event.order_id, event.refund_id),
-            kind=Kind.REFUND_ACK,
-            channel=channel,
-            recipient=recipient,
-            order_id=event.order_id,
-            data=data.model_dump(mode="json"),
-            created_at=now,
+        request = ask(
+            Kind.REFUND_ACK,
+            event.shop_id,
+            event.order_id,
+            event.refund_id,
+            target,
+            data,
+            now,
             expires_at=event.occurred_at + timedelta(days=3),
-            dedupe_key=f"refund_ack#{event.order_id}#{event.refund_id}",
         )
         return FlowResult(requests=[request])
 
