@@ -146,7 +146,17 @@ def fake_clients(parameters: dict[str, str]) -> Callable[[str], Any]:
         "dynamodb": dynamodb,
         "sns": _Answering({"publish": new_id}),
         "sesv2": _Answering({"send_email": new_id}),
-        "sqs": _Answering({"send_message": new_id}),
+        "sqs": _Answering(
+            {
+                "send_message": new_id,
+                "send_message_batch": lambda p: {
+                    "Successful": [
+                        {"Id": e["Id"], "MessageId": f"m-{next(ids)}"} for e in p["Entries"]
+                    ],
+                    "Failed": [],
+                },
+            }
+        ),
         "scheduler": _Answering(
             {"create_schedule": lambda p: {"ScheduleArn": p["Name"]}, "delete_schedule": dict}
         ),
