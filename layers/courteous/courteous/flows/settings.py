@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 from datetime import time, timedelta
 from decimal import Decimal
-from typing import Annotated, Any
+from time import monotonic
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from courteous.errors import PermanentError, RetryableError
 from courteous.events.models import MemberTier, RefundKind
@@ -84,6 +86,13 @@ class ShopSettings(BaseModel):
     greeting_until: time = time(20, 0)
     birthday_coupon: Coupon | None = None
 
+    @model_validator(mode="after")
+    def _greeting_window_is_a_span_of_the_day(self) -> Self:
+        # A window across midnight would greet at night, which the gate would only defer.
+        if self.greeting_from >= self.greeting_until:
+            raise ValueError("greeting_from must be before greeting_until")
+        return self
+
     def shop(self) -> ShopInfo:
         return ShopInfo(
             name=self.shop_name,
@@ -119,23 +128,39 @@ def settings_from_json(shop_id: str, text: str | None) -> ShopSettings:
         raise ShopSettingsError(f"{shop_id} settings: {where}: {first['msg']}") from exc
 
 
+def _not_found(exc: Exception) -> bool:
+    """Powertools re-raises the SDK's error as GetParameterError; the SDK's error code
+    (not the message text) says whether the parameter is simply absent."""
+    cause = exc.__cause__ or exc.__context__
+    return isinstance(cause, ClientError) and (
+        cause.response.get("Error", {}).get("Code") == "ParameterNotFound"
+    )
+
+
 class ShopSettingsSource:
-    """`source(shop_id)` -> that shop's settings, from SSM, cached."""
+    """`source(shop_id)` -> that shop's settings, from SSM, cached.
+
+    Powertools caches the parameters it found; a shop without one is remembered here for
+    as long, so a shop on the defaults costs no SSM call per event either."""
 
     def __init__(self, ssm: Any, pattern: str = SETTINGS_PARAMETER) -> None:
         from aws_lambda_powertools.utilities.parameters import SSMProvider
 
         self._provider = SSMProvider(boto3_client=ssm)
         self._pattern = pattern
+        self._absent_until: dict[str, float] = {}
 
     def __call__(self, shop_id: str) -> ShopSettings:
         from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
         name = self._pattern.format(shop_id=shop_id)
+        if self._absent_until.get(name, 0.0) > monotonic():
+            return settings_from_json(shop_id, None)
         try:
             text = self._provider.get(name, max_age=CACHE_SECONDS)
         except GetParameterError as exc:
-            if "ParameterNotFound" in str(exc):
+            if _not_found(exc):
+                self._absent_until[name] = monotonic() + CACHE_SECONDS
                 return settings_from_json(shop_id, None)
             raise SettingsSourceError(f"cannot read {name}") from exc
         return settings_from_json(shop_id, str(text) if text is not None else None)
