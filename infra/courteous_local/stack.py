@@ -103,6 +103,8 @@ class _Rule:
     function: InProcessFunction
     tap_url: str
     attempts: int = 3
+    kind: str = "eventbridge"
+    source: str = ""
 
 
 @dataclass
@@ -291,6 +293,8 @@ class LocalStack:
                 self._mappings.append(self._mapping(function, props))
             elif kind in ("EventBridgeRule", "CloudWatchEvent"):
                 self._rules.append(self._rule(function, event_name, props))
+            elif kind == "SNS":
+                self._rules.append(self._topic_tap(function, event_name, str(props["Topic"])))
             elif kind in ("ScheduleV2", "Schedule"):
                 payload = props.get("Input")
                 self._recurring.append(
@@ -338,6 +342,18 @@ class LocalStack:
         )
         events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "tap", "Arn": tap_arn}])
         return _Rule(function=function, tap_url=tap_url)
+
+    def _topic_tap(self, function: InProcessFunction, event_name: str, topic_arn: str) -> _Rule:
+        """An SNS subscription: a tap queue subscribed to the topic, read like a rule's."""
+        assert self.clients is not None
+        sqs = self.clients("sqs")
+        name = f"tap-sns-{function.logical_id}-{event_name}"[:80]
+        tap_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        tap_arn = sqs.get_queue_attributes(QueueUrl=tap_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        self.clients("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=tap_arn)
+        return _Rule(function=function, tap_url=tap_url, kind="sns", source=topic_arn)
 
     # ------------------------------------------------------------------ invoking
     def _invoke(self, function: InProcessFunction, trigger: str, event: Any) -> Any:
@@ -494,8 +510,12 @@ class LocalStack:
                 if not messages:
                     break
                 for message in messages:
-                    event = eventbridge_envelope(json.loads(message["Body"]))
-                    self._invoke_async(rule.function, f"rule {event['detail-type']}", event)
+                    if rule.kind == "sns":
+                        event = sns_event(json.loads(message["Body"]), rule.source)
+                        self._invoke_async(rule.function, "sns", event)
+                    else:
+                        event = eventbridge_envelope(json.loads(message["Body"]))
+                        self._invoke_async(rule.function, f"rule {event['detail-type']}", event)
                     sqs.delete_message(
                         QueueUrl=rule.tap_url, ReceiptHandle=message["ReceiptHandle"]
                     )
@@ -573,6 +593,32 @@ def eventbridge_envelope(event: dict[str, Any]) -> dict[str, Any]:
     full.update(event)
     full.setdefault("time", domain_clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"))
     return full
+
+
+def sns_event(notification: dict[str, Any], topic_arn: str) -> dict[str, Any]:
+    """What SNS hands a Lambda subscriber, from the notification it put on the tap queue."""
+    return {
+        "Records": [
+            {
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": f"{topic_arn}:{uuid.uuid4()}",
+                "EventSource": "aws:sns",
+                "Sns": {
+                    "SignatureVersion": "1",
+                    "Timestamp": notification.get("Timestamp", ""),
+                    "Signature": notification.get("Signature", ""),
+                    "SigningCertUrl": notification.get("SigningCertURL", ""),
+                    "MessageId": notification.get("MessageId", str(uuid.uuid4())),
+                    "Message": notification["Message"],
+                    "MessageAttributes": notification.get("MessageAttributes", {}),
+                    "Type": notification.get("Type", "Notification"),
+                    "UnsubscribeUrl": notification.get("UnsubscribeURL", ""),
+                    "TopicArn": topic_arn,
+                    "Subject": notification.get("Subject"),
+                },
+            }
+        ]
+    }
 
 
 def scheduled_event(name: str, when: datetime) -> dict[str, Any]:

@@ -123,10 +123,15 @@ class GateStore:
 
     def set_opt_out(self, recipient_key: str, channel: Channel, opted_out: bool) -> None:
         """Record the recipient's STOP (or its withdrawal); bumps the version at once."""
-        action = "ADD" if opted_out else "DELETE"
+        # One ADD clause may name several attributes; a second ADD keyword is an error.
+        expression = (
+            "ADD opted_out :channel, version :one REMOVE expires_at"
+            if opted_out
+            else "DELETE opted_out :channel ADD version :one REMOVE expires_at"
+        )
         self._update_word(
             recipient_key,
-            f"{action} opted_out :channel ADD version :one REMOVE expires_at",
+            expression,
             {":channel": {"SS": [channel.value]}, ":one": {"N": "1"}},
         )
 
@@ -205,7 +210,7 @@ class GateStore:
         except ClientError as exc:
             if condition and exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 raise _ConditionFailed from exc
-            raise GateStoreError("cannot update the recipient's consent") from exc
+            raise GateStoreError("cannot update the recipient's word on contact") from exc
 
     # ------------------------------------------------------------------ audit
     def record(self, audit: AuditRecord) -> None:
