@@ -196,6 +196,33 @@ def test_a_buyer_who_paid_another_order_since_is_not_reminded(
     assert outbox(env) == []
 
 
+def test_a_buyer_who_paid_another_order_as_a_guest_with_the_same_phone_is_not_reminded(
+    env: Provisioned, flows: OrderFlows
+) -> None:
+    # Given a signed-in buyer's unpaid order
+    flows.handle(event("OrderCreated"), CREATED)
+    # And a payment, five minutes later, for another order placed as a guest by that phone
+    guest = event(
+        "OrderPaid",
+        order_id="450789999",
+        event_id="paid-guest",
+        customer__customer_id=None,
+        customer__email=None,
+    )
+    flows.handle(guest, CREATED + timedelta(minutes=5))
+    # When the first order's reminder falls due
+    due = Timer(
+        kind="payment_reminder",
+        shop_id=SHOP,
+        order_id="450789469",
+        due_at=CREATED + timedelta(minutes=30),
+    )
+    result = flows.fire(due, due.due_at)
+    # Then the buyer is known by the phone and is not reminded
+    assert "450789999" in (result.skipped or "")
+    assert outbox(env) == []
+
+
 def test_a_reminder_after_the_order_closed_is_not_asked_for(
     env: Provisioned, flows: OrderFlows
 ) -> None:

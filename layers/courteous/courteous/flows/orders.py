@@ -187,13 +187,20 @@ class OrderFlows:
     def _skip(reason: str) -> FlowResult:
         return FlowResult(skipped=reason)
 
-    def _buyer(self, shop_id: str, customer: OrderCustomer | None) -> str | None:
-        if customer is None:
-            return None
-        if customer.customer_id:
-            return f"C{customer.customer_id}"
-        contact = customer.phone or customer.email
-        return f"H{contact_hash(self._key, shop_id, contact)}" if contact else None
+    def _buyer_keys(self, shop_id: str, *customers: OrderCustomer | None) -> list[str]:
+        """Every name the buyer goes by in the shop: the shop's customer id and a keyed
+        hash of each contact. A buyer signed in for one order and a guest for the next
+        (same phone) is still the same buyer."""
+        keys: list[str] = []
+        for customer in customers:
+            if customer is None:
+                continue
+            if customer.customer_id:
+                keys.append(f"C{customer.customer_id}")
+            for contact in (customer.phone, customer.email):
+                if contact:
+                    keys.append(f"H{contact_hash(self._key, shop_id, contact)}")
+        return sorted(set(keys))
 
     # ------------------------------------------------------------------ payment
     def _created(self, event: OrderCreated, now: datetime) -> FlowResult:
@@ -215,7 +222,7 @@ class OrderFlows:
             customer=event.customer,
         )
         if event.paid:
-            self._record_payment(event.shop_id, event.order_id, event.customer, created_at)
+            self._record_payment(event.shop_id, event.order_id, created_at, event.customer)
             return self._skip("paid at checkout: nothing to remind")
         if settings.below_minimum(event.total.amount, event.total.currency):
             return self._skip(
@@ -241,11 +248,10 @@ class OrderFlows:
         return FlowResult(timers=timers)
 
     def _record_payment(
-        self, shop_id: str, order_id: str, customer: OrderCustomer | None, at: datetime
+        self, shop_id: str, order_id: str, at: datetime, *customers: OrderCustomer | None
     ) -> None:
         self._state.mark(shop_id, order_id, "paid_at", at)
-        buyer = self._buyer(shop_id, customer)
-        if buyer:
+        for buyer in self._buyer_keys(shop_id, *customers):
             self._state.buyer_paid(shop_id, buyer, order_id, at)
 
     def _stop_reminders(self, shop_id: str, order_id: str) -> list[str]:
@@ -256,7 +262,11 @@ class OrderFlows:
         return cancelled
 
     def _paid(self, event: OrderPaid, now: datetime) -> FlowResult:
-        self._record_payment(event.shop_id, event.order_id, event.customer, event.occurred_at)
+        # The payment event may name the buyer less fully than the order did.
+        state = self._state.load(event.shop_id, event.order_id)
+        self._record_payment(
+            event.shop_id, event.order_id, event.occurred_at, event.customer, state.customer
+        )
         return FlowResult(
             cancelled=self._stop_reminders(event.shop_id, event.order_id),
             skipped="paid: reminders cancelled",
@@ -279,10 +289,10 @@ class OrderFlows:
             return self._skip("reminder fired after the order was cancelled")
         if state.close_at is not None and now >= state.close_at:
             return self._skip("the order has closed")
-        buyer = self._buyer(timer.shop_id, state.customer)
-        paid = self._state.buyer_last_paid(timer.shop_id, buyer) if buyer else None
-        if paid is not None and paid[1] != timer.order_id and paid[0] > state.created_at:
-            return self._skip(f"the buyer paid order {paid[1]} since this one was placed")
+        for buyer in self._buyer_keys(timer.shop_id, state.customer):
+            paid = self._state.buyer_last_paid(timer.shop_id, buyer)
+            if paid is not None and paid[1] != timer.order_id and paid[0] > state.created_at:
+                return self._skip(f"the buyer paid order {paid[1]} since this one was placed")
         target = recipient_for(timer.shop_id, state.customer, self._profiles)
         if target is None:
             return self._skip("no phone or e-mail for the buyer")
