@@ -59,7 +59,7 @@ def rules_broken(text: str) -> list[str]:
 def test_every_shipped_template_renders_within_policy_for_every_variant() -> None:
     results = check_templates(TemplateRenderer())
     assert [r for r in results if not r.ok] == []
-    assert len(results) == 264
+    assert len(results) == 396  # 6 kinds x 3 locales x their variants x 2 channels
     assert all(r.segments is None or r.segments <= 3 for r in results)
 
 
@@ -134,6 +134,25 @@ def test_a_shop_override_wins_over_the_packaged_template(tmp_path: Path) -> None
     assert message.text.startswith("Lotus Tea says happy birthday!")
 
 
+def test_a_shop_template_with_a_syntax_error_is_an_error_naming_the_line(tmp_path: Path) -> None:
+    override = tmp_path / "lotus" / "birthday_greeting" / "en"
+    override.mkdir(parents=True)
+    (override / "sms.j2").write_text("Happy {{ first_name }", encoding="utf-8")
+    with pytest.raises(TemplateError, match=r"sms\.j2:1"):
+        render(Kind.BIRTHDAY_GREETING, NEW_YORK, renderer=TemplateRenderer(tmp_path), coupon=None)
+
+
+def test_french_sms_stay_in_gsm_7_and_end_with_the_french_opt_out_line() -> None:
+    paris = Recipient(shop_id="lotus", phone="+33612345678", locale="fr-FR")
+    message = render(Kind.REFUND_ACK, paris)
+    assert message.text.startswith("Lotus Tea : nous avons bien enregistré votre demande")
+    assert "449,50 CNY" in message.text  # French number format, the order's currency
+    assert sms_segments(message.text).encoding == "GSM-7"
+    birthday = render(Kind.BIRTHDAY_GREETING, paris).text
+    assert birthday.startswith("Joyeux anniversaire, Wei !")
+    assert birthday.endswith("STOP SMS: repondez STOP")
+
+
 def test_templates_cannot_reach_python_objects(tmp_path: Path) -> None:
     override = tmp_path / "lotus" / "birthday_greeting" / "en"
     override.mkdir(parents=True)
@@ -148,7 +167,8 @@ def test_locales_fall_back_by_language_then_to_english() -> None:
     assert template_locale("zh-CN") == "zh-CN"
     assert template_locale("zh_TW") == "zh-CN"
     assert template_locale("en-AU") == "en"
-    assert template_locale("fr-FR") == "en"
+    assert template_locale("fr-FR") == "fr"
+    assert template_locale("de-DE") == "en"
     assert template_locale(None) == "en"
 
 

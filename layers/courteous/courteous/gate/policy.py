@@ -153,7 +153,11 @@ class Policy(BaseModel):
         description="the country whose holidays count; default: the recipient's",
     )
     sms_opt_out_text: dict[str, str] = Field(
-        default_factory=lambda: {"zh": "回T退订", "en": "Reply STOP to opt out"},
+        default_factory=lambda: {
+            "zh": "回T退订",
+            "en": "Reply STOP to opt out",
+            "fr": "STOP SMS: repondez STOP",
+        },
         description="per language, appended to service and marketing SMS",
     )
     sms_segment_limit: int = Field(default=3, ge=1, le=10)

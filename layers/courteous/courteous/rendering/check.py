@@ -16,6 +16,7 @@ from courteous.rendering.sms import sms_segments
 RECIPIENTS = {
     "en": ("+12125550123", "America/New_York", "en-US"),
     "zh-CN": ("+8613800138000", "Asia/Shanghai", "zh-CN"),
+    "fr": ("+33612345678", "Europe/Paris", "fr-FR"),
 }
 CHECKED_AT = datetime(2026, 11, 18, 4, 0, tzinfo=UTC)
 

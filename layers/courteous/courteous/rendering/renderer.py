@@ -30,6 +30,7 @@ from jinja2 import (
     FileSystemLoader,
     StrictUndefined,
     TemplateNotFound,
+    TemplateSyntaxError,
     UndefinedError,
 )
 from jinja2.sandbox import SandboxedEnvironment
@@ -45,7 +46,7 @@ from courteous.rendering.context import message_data
 from courteous.rendering.sms import sms_segments
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-LOCALES = ("en", "zh-CN")
+LOCALES = ("en", "zh-CN", "fr")
 DEFAULT_LOCALE = "en"
 
 
@@ -151,6 +152,8 @@ class TemplateRenderer:
             template = environment.select_template(names)
         except TemplateNotFound as exc:
             raise TemplateError(f"no template among {', '.join(names)}") from exc
+        except TemplateSyntaxError as exc:
+            raise TemplateError(f"{exc.name}:{exc.lineno}: {exc.message}") from exc
         try:
             text = template.render(context)
         except UndefinedError as exc:
