@@ -400,3 +400,33 @@ def test_a_29_february_birthday_is_greeted_on_28_february_in_other_years(
     greetings = _hourly(run, datetime(2027, 2, 27, 12, 0, tzinfo=UTC), 72)
     assert [r.created_at for r in greetings] == [datetime(2027, 2, 28, 9, 0, tzinfo=UTC)]
     assert greetings[0].effective_class is MessageClass.MARKETING
+
+
+def test_a_customer_with_nothing_that_tells_their_zone_is_greeted_in_the_shops_zone(
+    env: Provisioned,
+) -> None:
+    # Given a shop in Shanghai and a customer known only by e-mail, born on 19 November
+    settings = FlowSettings.from_env()
+    dynamodb = boto3.client("dynamodb")
+    profiles = CustomerStore(dynamodb, settings.customer_table_name)
+    run = BirthdayRun(
+        shops=lambda: [SHOP],
+        settings_for=lambda shop: settings_from_json(
+            shop, '{"shop_domain": "acme.example.com", "zone": "Asia/Shanghai"}'
+        ),
+        profiles=profiles,
+        marks=GreetingMarks(dynamodb, settings.order_table_name),
+        outbox=Outbox(boto3.client("sqs"), settings.outbox_queue_url),
+    )
+    customer = CustomerProfile(
+        customer_id="mail-only",
+        email="wei@mail.example.com",
+        birthday=Birthday(month=11, day=19),
+        consent={"email": {"marketing": True}},
+    )
+    profiles.put(SHOP, customer, CREATED)
+    # When the hourly run goes through the 18th and 19th (UTC)
+    (greeting,) = _hourly(run, datetime(2026, 11, 18, 0, 0, tzinfo=UTC), 48)
+    # Then it is greeted at 10:00 in Shanghai and expires at Shanghai's midnight
+    assert greeting.created_at == datetime(2026, 11, 19, 2, 0, tzinfo=UTC)
+    assert greeting.expires_at == datetime(2026, 11, 19, 16, 0, tzinfo=UTC)

@@ -64,6 +64,7 @@ def test_settings_are_read_as_json_with_durations_in_iso_8601() -> None:
         ('{"max_apologies": 3}', "max_apologies"),
         ('{"greeting_from": "21:00", "greeting_until": "09:00"}', "greeting_from"),
         ('{"remind_everyone": true}', "remind_everyone"),
+        ('{"zone": "Mars/Olympus_Mons"}', "zone"),
         ('{"shop_domain": "https://acme.example.com/"}', "shop_domain"),
         ("[1, 2]", "JSON object"),
         ("{not json", "not JSON"),

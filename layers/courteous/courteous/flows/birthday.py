@@ -111,7 +111,7 @@ class BirthdayRun:
         recipient = recipient.model_copy(
             update={"zone": profile.zone, "consent": dict(profile.consent.get(channel, {}))}
         )
-        zone = ZoneInfo(resolve_zones(recipient, "UTC").zones[0])
+        zone = ZoneInfo(resolve_zones(recipient, settings.zone).zones[0])
         local = now.astimezone(zone)
         if not celebrates_today(profile, local):
             return None

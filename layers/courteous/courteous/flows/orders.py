@@ -351,7 +351,7 @@ class OrderFlows:
         if target is None:
             return self._skip("no phone or e-mail for the buyer")
         recipient = target[0]
-        zone = ZoneInfo(resolve_zones(recipient, "UTC").zones[0])
+        zone = ZoneInfo(resolve_zones(recipient, settings.zone).zones[0])
         if estimate is not None:
             end_of_day = datetime.combine(estimate.latest + timedelta(days=1), time(0), zone)
             check_at = end_of_day + settings.late_grace

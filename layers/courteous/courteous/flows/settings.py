@@ -13,9 +13,17 @@ from datetime import time, timedelta
 from decimal import Decimal
 from time import monotonic
 from typing import Annotated, Any, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from courteous.errors import PermanentError, RetryableError
 from courteous.events.models import MemberTier, RefundKind
@@ -40,6 +48,9 @@ class ShopSettings(BaseModel):
 
     shop_name: str = Field(min_length=1, max_length=120)
     shop_domain: str = Field(default="example.com", pattern=r"^[a-z0-9.-]+\.[a-z]{2,}$")
+    zone: str = Field(
+        default="UTC", description="the shop's IANA zone, when nothing tells the customer's"
+    )
     support_email: str | None = None
     support_url: str | None = None
     review_url: str | None = Field(
@@ -85,6 +96,15 @@ class ShopSettings(BaseModel):
     greeting_from: time = time(10, 0)
     greeting_until: time = time(20, 0)
     birthday_coupon: Coupon | None = None
+
+    @field_validator("zone")
+    @classmethod
+    def _zone_is_known(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
 
     @model_validator(mode="after")
     def _greeting_window_is_a_span_of_the_day(self) -> Self:
