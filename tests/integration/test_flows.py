@@ -153,6 +153,42 @@ def test_the_reminder_is_worded_for_the_tier_and_expires_when_the_order_closes(
     assert "Dear VIP" in text(request)
 
 
+def test_the_reminder_follows_the_orders_largest_line_and_links_to_payment(
+    env: Provisioned,
+) -> None:
+    # Given a shop with a payment link, and an order mostly of a promotion item
+    boto3.client("ssm").put_parameter(
+        Name=f"/courteous/shops/{SHOP}/settings",
+        Value=json.dumps(
+            {
+                "shop_name": "Acme",
+                "shop_domain": "acme.example.com",
+                "pay_url": "https://pay.acme.example.com/orders/{order_id}",
+            }
+        ),
+        Type="String",
+        Overwrite=True,
+    )
+    flows = build_order_flows(FlowSettings.from_env(), boto3.client)
+    raw = copy.deepcopy(load_event("orders/OrderCreated")["detail"])
+    raw["line_items"][1]["quantity"] = 3
+    raw["line_items"][1]["product_kind"] = "promotion"
+    flows.handle(parse_event("OrderCreated", raw), CREATED)
+    # When its reminder falls due
+    due = Timer(
+        kind="payment_reminder",
+        shop_id=SHOP,
+        order_id="450789469",
+        due_at=CREATED + timedelta(minutes=30),
+    )
+    flows.fire(due, due.due_at)
+    # Then it is worded for the promotion and carries the order's payment link
+    (request,) = outbox(env)
+    assert request.data["product_kind"] == "promotion"
+    assert request.data["pay_url"] == "https://pay.acme.example.com/orders/450789469"
+    assert "Pay here: https://pay.acme.example.com/orders/450789469" in text(request)
+
+
 def test_payment_cancels_the_timers(env: Provisioned, flows: OrderFlows) -> None:
     flows.handle(event("OrderCreated"), CREATED)
     result = flows.handle(event("OrderPaid"), CREATED + timedelta(minutes=10))

@@ -5,6 +5,7 @@ No network: the SSM and SQS clients are small fakes that record what they were a
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -73,6 +74,34 @@ def test_settings_are_read_as_json_with_durations_in_iso_8601() -> None:
 def test_settings_that_do_not_validate_are_refused_and_say_where(text: str, names: str) -> None:
     with pytest.raises(ShopSettingsError, match=names):
         settings_from_json(SHOP, text)
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        '{"review_url": "https://reviews.elsewhere.example/{order_id}"}',
+        '{"pay_url": "http://acme.example.com/pay/{order_id}"}',
+        '{"support_url": "https://acme.example.com.evil.example/help"}',
+    ],
+)
+def test_a_link_off_the_shops_domain_is_refused_at_load(link: str) -> None:
+    # Given links the content policy would suppress in every message that carried them
+    data = json.loads(link) | {"shop_domain": "acme.example.com"}
+    # Then the settings are refused, naming the link
+    with pytest.raises(ShopSettingsError, match=r"must be an https link on acme\.example\.com"):
+        settings_from_json(SHOP, json.dumps(data))
+
+
+def test_an_order_link_fills_in_the_order_quoted() -> None:
+    settings = settings_from_json(
+        SHOP,
+        '{"shop_domain": "acme.example.com",'
+        ' "pay_url": "https://pay.acme.example.com/o/{order_id}"}',
+    )
+    assert (
+        settings.order_link(settings.pay_url, "A 1/2") == "https://pay.acme.example.com/o/A%201%2F2"
+    )
+    assert settings.order_link(None, "1") is None
 
 
 @pytest.mark.parametrize(

@@ -208,7 +208,16 @@ class OrderFlows:
         created_at = event.occurred_at
         close_at = event.auto_close_at or created_at + settings.auto_close_after
         tier = event.customer.member_tier
-        kinds = [item.product_kind for item in event.line_items if item.product_kind]
+        # The wording follows what the order is mostly about: its largest line with a kind.
+        kinds = [
+            item.product_kind
+            for item in sorted(
+                event.line_items,
+                key=lambda item: item.unit_price.amount * item.quantity,
+                reverse=True,
+            )
+            if item.product_kind
+        ]
         self._state.created(
             event.shop_id,
             event.order_id,
@@ -305,6 +314,7 @@ class OrderFlows:
             tier=MemberTier(state.tier) if state.tier else MemberTier.NON_MEMBER,
             product_kind=state.product_kind,
             last_call=timer.kind == "last_call",
+            pay_url=settings.order_link(settings.pay_url, timer.order_id),
         )
         request = ask(
             Kind.PAYMENT_REMINDER,
@@ -389,14 +399,14 @@ class OrderFlows:
             return self._skip("the parcel has arrived")
         if state.shipped_at is None or state.customer is None:
             return self._skip("late check for an order never shipped")
+        target = recipient_for(timer.shop_id, state.customer, self._profiles)
+        if target is None:
+            return self._skip("no phone or e-mail for the buyer")
         number = self._state.next_apology(
             timer.shop_id, timer.order_id, settings.max_apologies, now
         )
         if number is None:
             return self._skip("apologies already sent, or the parcel arrived")
-        target = recipient_for(timer.shop_id, state.customer, self._profiles)
-        if target is None:
-            return self._skip("no phone or e-mail for the buyer")
         shipment = state.shipment or {}
         expected = shipment.get("expected_by")
         data = ParcelDelayData(
@@ -462,9 +472,7 @@ class OrderFlows:
         target = recipient_for(event.shop_id, customer, self._profiles)
         if target is None:
             return FlowResult(cancelled=cancelled, skipped="no phone or e-mail for the buyer")
-        review = (
-            settings.review_url.format(order_id=event.order_id) if settings.review_url else None
-        )
+        review = settings.order_link(settings.review_url, event.order_id)
         data = DeliveryCareData(
             shop=settings.shop(),
             order_number=event.order_number or state.order_number or event.order_id,

@@ -13,6 +13,7 @@ from datetime import time, timedelta
 from decimal import Decimal
 from time import monotonic
 from typing import Annotated, Any, Self
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botocore.exceptions import ClientError
@@ -55,6 +56,10 @@ class ShopSettings(BaseModel):
     support_url: str | None = None
     review_url: str | None = Field(
         default=None, description="with {order_id} where the order goes, on the shop's domain"
+    )
+    pay_url: str | None = Field(
+        default=None,
+        description="where an unpaid order is paid, with {order_id}, on the shop's domain",
     )
     # payment reminders
     reminder_delay: Duration = timedelta(minutes=30)
@@ -107,6 +112,21 @@ class ShopSettings(BaseModel):
         return value
 
     @model_validator(mode="after")
+    def _links_are_on_the_shop_domain(self) -> Self:
+        # The content policy suppresses any message linking elsewhere: refuse such a
+        # link here, once, rather than every message that would carry it.
+        for name in ("support_url", "review_url", "pay_url"):
+            url = getattr(self, name)
+            if url is None:
+                continue
+            parts = urlsplit(url.replace("{order_id}", "1"))
+            host = (parts.hostname or "").lower()
+            on_shop = host == self.shop_domain or host.endswith("." + self.shop_domain)
+            if parts.scheme != "https" or not on_shop:
+                raise ValueError(f"{name} must be an https link on {self.shop_domain}")
+        return self
+
+    @model_validator(mode="after")
     def _greeting_window_is_a_span_of_the_day(self) -> Self:
         # A window across midnight would greet at night, which the gate would only defer.
         if self.greeting_from >= self.greeting_until:
@@ -120,6 +140,12 @@ class ShopSettings(BaseModel):
             support_email=self.support_email,
             support_url=self.support_url,
         )
+
+    def order_link(self, template: str | None, order_id: str) -> str | None:
+        """A review or payment link for one order ({order_id} filled in, URL-quoted)."""
+        if template is None:
+            return None
+        return template.replace("{order_id}", quote(order_id, safe=""))
 
     def below_minimum(self, amount: Decimal, currency: str) -> bool:
         minimum = self.min_amount.get(currency)
