@@ -477,6 +477,30 @@ def run_demo(
     report_path: Path | None,
     say: Callable[[str], None],
     progress: Callable[[str], None],
+    log_path: Path | None = None,
+) -> DemoResult:
+    """Run the scenario; the functions' own log lines (JSON) go to `log_path` if given."""
+    if log_path is None:
+        return _run_demo(scenario, state_root, report_path, say, progress)
+    from courteous.observability import logger
+
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logger.registered_handler
+    with log_path.open("w", encoding="utf-8") as log:
+        previous = handler.setStream(log)  # type: ignore[attr-defined]
+        try:
+            with contextlib.redirect_stdout(log):
+                return _run_demo(scenario, state_root, report_path, say, progress)
+        finally:
+            handler.setStream(previous)  # type: ignore[attr-defined]
+
+
+def _run_demo(
+    scenario: Scenario,
+    state_root: Path,
+    report_path: Path | None,
+    say: Callable[[str], None],
+    progress: Callable[[str], None],
 ) -> DemoResult:
     labels, zones = recipient_labels(scenario)
     shops = tuple(scenario.shops)

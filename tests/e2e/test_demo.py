@@ -186,3 +186,18 @@ def test_the_whole_scenarios_logs_hold_no_phone_number_or_e_mail_address(
                 assert contact not in logs
                 assert contact.lstrip("+") not in logs
     assert re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", logs) == []
+
+
+def test_the_demo_command_prints_only_the_decisions_with_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # When the README's demo runs with --json
+    monkeypatch.chdir(tmp_path)
+    code = main(["demo", "--json", "--report", str(tmp_path / "report.html")])
+    captured = capsys.readouterr()
+    # Then stdout is one JSON list (progress and the functions' logs are elsewhere)
+    assert code == 0
+    decisions = json.loads(captured.out)
+    assert len(decisions) >= 15 and all("reason" in d for d in decisions)
+    assert "A week at five shops" in captured.err
+    assert (tmp_path / "demo-functions.log").read_text(encoding="utf-8").count("{") > 10

@@ -55,10 +55,15 @@ def run(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         raise CliError(f"--scenario: not a valid scenario: {exc.errors()[0]['msg']}") from exc
 
-    def progress(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
+    stdout, stderr = sys.stdout, sys.stderr  # bound now: the run sends stray prints to the log
 
-    say = progress if args.json else (lambda line: print(line, flush=True))
+    def progress(line: str) -> None:
+        print(line, file=stderr, flush=True)
+
+    def say(line: str) -> None:
+        print(line, file=stderr if args.json else stdout, flush=True)
+
+    log_path = args.report.parent / "demo-functions.log"
     progress(f"{scenario.name}: {scenario.start:%a %d %b} to {scenario.end:%a %d %b} (UTC)")
     result = run_demo(
         scenario,
@@ -66,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         report_path=args.report,
         say=say,
         progress=progress,
+        log_path=log_path,
     )
     if args.json:
         print_json(decisions_json(result))
@@ -81,5 +87,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"  failure: {failure}")
         if result.report is not None:
             print(f"report: {result.report}")
+        print(f"the functions' own logs: {log_path}")
         print("ask why for anyone: courteous why --to +8613800138000")
     return 1 if result.quiet_hour_sends() else 0
