@@ -259,3 +259,12 @@ def test_sms_segments(text: str, encoding: str, units: int, segments: int) -> No
 
 def test_channels_are_both_rendered() -> None:
     assert {Channel.SMS, Channel.EMAIL} == set(Channel)
+
+
+def test_the_html_part_says_what_the_text_says_and_escapes_the_data() -> None:
+    message = render(Kind.BIRTHDAY_GREETING, NEW_YORK, channel="email", first_name="<b>Jon</b>")
+    assert message.html is not None
+    assert "Happy birthday, &lt;b&gt;Jon&lt;/b&gt;!" in message.html
+    assert "<b>Jon</b>" not in message.html
+    assert 'href="mailto:care@lotus-tea.example.cn"' in message.html
+    assert message.text.startswith("Happy birthday, <b>Jon</b>!")  # plain text stays plain

@@ -32,6 +32,7 @@ from jinja2 import (
     TemplateNotFound,
     TemplateSyntaxError,
     UndefinedError,
+    select_autoescape,
 )
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -119,7 +120,10 @@ class TemplateRenderer:
             environment = SandboxedEnvironment(
                 loader=ChoiceLoader(loaders),
                 undefined=StrictUndefined,
-                autoescape=False,
+                # Only the HTML e-mail part is escaped; SMS and plain text are not HTML.
+                autoescape=select_autoescape(
+                    enabled_extensions=("html.j2",), default_for_string=False, default=False
+                ),
                 trim_blocks=True,
                 lstrip_blocks=True,
                 keep_trailing_newline=False,
@@ -199,7 +203,17 @@ class TemplateRenderer:
         )
         check(subject, rules)
         check(body, rules)
-        return OutgoingMessage(text=body, message_class=message_class, subject=subject)
+        # The HTML part says what the text says: the text's paragraphs, escaped, and the
+        # shop's footer. It is never rendered from data directly, so nothing in the data
+        # can become markup.
+        paragraphs = [part.strip() for part in body.split("\n\n") if part.strip()][:-1] or [body]
+        html = self._render(
+            shop_id,
+            [f"_shared/{locale}/email_html.html.j2"],
+            {**context, "subject": subject, "paragraphs": paragraphs},
+            one_line=False,
+        )
+        return OutgoingMessage(text=body, message_class=message_class, subject=subject, html=html)
 
 
 def content_rules(data: dict[str, Any]) -> ContentRules:
