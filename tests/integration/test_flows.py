@@ -215,6 +215,18 @@ def test_a_reminder_that_fires_as_the_order_is_paid_stays_silent(
     assert outbox(env) == []
 
 
+def test_an_order_whose_payment_overtook_its_creation_is_not_reminded(
+    env: Provisioned, flows: OrderFlows
+) -> None:
+    # Given the payment reaches the flows before the order's creation does
+    flows.handle(event("OrderPaid"), CREATED + timedelta(minutes=2))
+    # When the creation arrives
+    result = flows.handle(event("OrderCreated"), CREATED + timedelta(minutes=3))
+    # Then no reminder is scheduled
+    assert result.timers == [] and "before its creation" in (result.skipped or "")
+    assert schedules(env) == {}
+
+
 def test_a_buyer_who_paid_another_order_since_is_not_reminded(
     env: Provisioned, flows: OrderFlows
 ) -> None:

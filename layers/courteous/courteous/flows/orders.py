@@ -218,7 +218,7 @@ class OrderFlows:
             )
             if item.product_kind
         ]
-        self._state.created(
+        known = self._state.created(
             event.shop_id,
             event.order_id,
             order_number=event.order_number,
@@ -233,6 +233,9 @@ class OrderFlows:
         if event.paid:
             self._record_payment(event.shop_id, event.order_id, created_at, event.customer)
             return self._skip("paid at checkout: nothing to remind")
+        if known.paid_at is not None or known.cancelled_at is not None:
+            # Its payment or cancellation overtook the creation on the bus.
+            return self._skip("paid or cancelled before its creation arrived")
         if settings.below_minimum(event.total.amount, event.total.currency):
             return self._skip(
                 f"{event.total.amount} {event.total.currency} is below the shop's minimum"

@@ -63,6 +63,32 @@ def _epoch(instant: datetime) -> str:
     return str(int(instant.timestamp()))
 
 
+def _state_of(shop_id: str, order_id: str, item: dict[str, Any]) -> OrderState:
+    if not item:
+        return OrderState(shop_id, order_id)
+    customer = item.get("customer", {}).get("S")
+    shipment = item.get("shipment", {}).get("S")
+    amount = item.get("amount", {}).get("N")
+    return OrderState(
+        shop_id=shop_id,
+        order_id=order_id,
+        order_number=item.get("order_number", {}).get("S"),
+        created_at=_instant(item, "created_at"),
+        close_at=_instant(item, "close_at"),
+        paid_at=_instant(item, "paid_at"),
+        cancelled_at=_instant(item, "cancelled_at"),
+        shipped_at=_instant(item, "shipped_at"),
+        delivered_at=_instant(item, "delivered_at"),
+        amount=Decimal(amount) if amount else None,
+        currency=item.get("currency", {}).get("S"),
+        tier=item.get("tier", {}).get("S"),
+        product_kind=item.get("product_kind", {}).get("S"),
+        customer=OrderCustomer.model_validate_json(customer) if customer else None,
+        shipment=json.loads(shipment) if shipment else None,
+        apologies=int(item.get("apologies", {}).get("N", "0")),
+    )
+
+
 class OrderStateStore:
     def __init__(self, client: Any, table: str) -> None:
         self._client = client
@@ -80,7 +106,7 @@ class OrderStateStore:
         *,
         first_wins: frozenset[str] = frozenset(),
         at: datetime,
-    ) -> None:
+    ) -> OrderState:
         values: dict[str, Any] = {":expires": {"N": _epoch(at + RETENTION)}}
         names: dict[str, str] = {"#expires": "expires_at"}
         parts = ["#expires = :expires"]
@@ -94,15 +120,17 @@ class OrderStateStore:
             else:
                 parts.append(f"#a{index} = :v{index}")
         try:
-            self._client.update_item(
+            response = self._client.update_item(
                 TableName=self._table,
                 Key=self._order_key(shop_id, order_id),
                 UpdateExpression="SET " + ", ".join(parts),
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
             raise OrderStateError(f"cannot update order {order_id}") from exc
+        return _state_of(shop_id, order_id, response.get("Attributes") or {})
 
     def created(
         self,
@@ -117,8 +145,10 @@ class OrderStateStore:
         tier: str | None,
         product_kind: str | None,
         customer: OrderCustomer,
-    ) -> None:
-        self._update(
+    ) -> OrderState:
+        """Remember the order; returns all it is known for, including a payment or a
+        cancellation that arrived before its creation."""
+        return self._update(
             shop_id,
             order_id,
             {
@@ -164,29 +194,7 @@ class OrderStateStore:
             ).get("Item")
         except ClientError as exc:
             raise OrderStateError(f"cannot read order {order_id}") from exc
-        if not item:
-            return OrderState(shop_id, order_id)
-        customer = item.get("customer", {}).get("S")
-        shipment = item.get("shipment", {}).get("S")
-        amount = item.get("amount", {}).get("N")
-        return OrderState(
-            shop_id=shop_id,
-            order_id=order_id,
-            order_number=item.get("order_number", {}).get("S"),
-            created_at=_instant(item, "created_at"),
-            close_at=_instant(item, "close_at"),
-            paid_at=_instant(item, "paid_at"),
-            cancelled_at=_instant(item, "cancelled_at"),
-            shipped_at=_instant(item, "shipped_at"),
-            delivered_at=_instant(item, "delivered_at"),
-            amount=Decimal(amount) if amount else None,
-            currency=item.get("currency", {}).get("S"),
-            tier=item.get("tier", {}).get("S"),
-            product_kind=item.get("product_kind", {}).get("S"),
-            customer=OrderCustomer.model_validate_json(customer) if customer else None,
-            shipment=json.loads(shipment) if shipment else None,
-            apologies=int(item.get("apologies", {}).get("N", "0")),
-        )
+        return _state_of(shop_id, order_id, item or {})
 
     def next_apology(self, shop_id: str, order_id: str, limit: int, at: datetime) -> int | None:
         """Count one more apology, atomically; None when the limit is reached or the
