@@ -189,6 +189,35 @@ def test_the_reminder_follows_the_orders_largest_line_and_links_to_payment(
     assert "Pay here: https://pay.acme.example.com/orders/450789469" in text(request)
 
 
+@pytest.mark.parametrize(
+    ("tier", "greeting"),
+    [
+        (None, "Acme: your order #1001"),
+        ("member", "Acme: Dear member,"),
+        ("senior", "Acme: Dear valued member,"),
+        ("vip", "Acme: Dear VIP,"),
+        ("top_vip", "Acme: Dear Top VIP,"),
+    ],
+)
+def test_each_member_tier_is_reminded_in_its_own_words(
+    env: Provisioned, flows: OrderFlows, tier: str | None, greeting: str
+) -> None:
+    # Given an unpaid order by a buyer of this tier (none: not a member)
+    flows.handle(event("OrderCreated", customer__member_tier=tier), CREATED)
+    due = Timer(
+        kind="payment_reminder",
+        shop_id=SHOP,
+        order_id="450789469",
+        due_at=CREATED + timedelta(minutes=30),
+    )
+    # When the reminder falls due
+    flows.fire(due, due.due_at)
+    # Then its wording is the tier's
+    (request,) = outbox(env)
+    assert request.data["tier"] == (tier or "non_member")
+    assert text(request).startswith(greeting)
+
+
 def test_payment_cancels_the_timers(env: Provisioned, flows: OrderFlows) -> None:
     flows.handle(event("OrderCreated"), CREATED)
     result = flows.handle(event("OrderPaid"), CREATED + timedelta(minutes=10))
