@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
@@ -135,7 +136,29 @@ def test_an_unpaid_vip_order_gets_a_reminder_and_a_last_call_on_the_timer_queue(
     assert set(made) == {"payment_reminder", "last_call"}
     assert made["payment_reminder"]["Target"]["Arn"] == env.att("FlowTimerQueue", "Arn")
     assert timer_of(made["payment_reminder"]).due_at == CREATED + timedelta(minutes=30)
-    assert timer_of(made["last_call"]).due_at == CREATED + timedelta(hours=21)
+    # 3 h before the close would be 06:30 in Louisville: the evening before, 20:00, instead
+    assert timer_of(made["last_call"]).due_at == datetime(2026, 11, 21, 1, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("placed_local", "last_call_local"),
+    [
+        ("2026-11-20T18:00:00-05:00", datetime(2026, 11, 21, 15, 0)),  # 3 h before close
+        ("2026-11-20T23:30:00-05:00", datetime(2026, 11, 21, 20, 0)),  # not 20:30
+        ("2026-11-20T02:00:00-05:00", datetime(2026, 11, 20, 20, 0)),  # not 23:00
+    ],
+)
+def test_a_last_call_is_aimed_at_the_buyers_daytime_before_the_close(
+    env: Provisioned, flows: OrderFlows, placed_local: str, last_call_local: datetime
+) -> None:
+    # Given an unpaid VIP order placed at this time in Louisville, closing 24 h later
+    placed = datetime.fromisoformat(placed_local)
+    flows.handle(event("OrderCreated", occurred_at=placed_local, auto_close_at=None), placed)
+    # Then the last call falls before the close, in the buyer's daytime
+    (last_call,) = [timer_of(s) for s in schedules(env).values() if timer_of(s).kind == "last_call"]
+    local = last_call.due_at.astimezone(ZoneInfo("America/New_York"))
+    assert local.replace(tzinfo=None) == last_call_local
+    assert last_call.due_at < placed + timedelta(hours=24)
 
 
 def test_the_reminder_is_worded_for_the_tier_and_expires_when_the_order_closes(

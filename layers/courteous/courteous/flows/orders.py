@@ -249,7 +249,7 @@ class OrderFlows:
                 due_at=first,
             )
         ]
-        last = close_at - settings.last_call_before_close
+        last = self._last_call_at(event.shop_id, event.customer, settings, close_at)
         if (
             settings.wants_last_call(event.total.amount, event.total.currency, tier)
             and last > first + settings.reminder_delay
@@ -258,6 +258,24 @@ class OrderFlows:
                 Timer(kind="last_call", shop_id=event.shop_id, order_id=event.order_id, due_at=last)
             )
         return FlowResult(timers=timers)
+
+    def _last_call_at(
+        self, shop_id: str, customer: OrderCustomer, settings: ShopSettings, close_at: datetime
+    ) -> datetime:
+        """`last_call_before_close` before the close, pulled back into the buyer's daytime:
+        a last call that would fall in the night is sent the evening before instead of
+        being deferred past the close and expiring."""
+        target = recipient_for(shop_id, customer, None)
+        zone_name = resolve_zones(target[0], settings.zone).zones[0] if target else settings.zone
+        zone = ZoneInfo(zone_name)
+        local = (close_at - settings.last_call_before_close).astimezone(zone)
+        if local.time() >= settings.last_call_until:
+            return datetime.combine(local.date(), settings.last_call_until, zone)
+        if local.time() < settings.last_call_from:
+            return datetime.combine(
+                local.date() - timedelta(days=1), settings.last_call_until, zone
+            )
+        return local
 
     def _record_payment(
         self, shop_id: str, order_id: str, at: datetime, *customers: OrderCustomer | None

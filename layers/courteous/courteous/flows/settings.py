@@ -84,6 +84,10 @@ class ShopSettings(BaseModel):
         description="orders at or above this amount also get a last call",
     )
     last_call_before_close: Duration = timedelta(hours=3)
+    last_call_from: time = Field(
+        default=time(9, 0), description="a last call is aimed at the buyer's daytime"
+    )
+    last_call_until: time = time(20, 0)
     # shipping and delivery
     default_transit: Duration = Field(
         default=timedelta(days=5), description="when there is no estimate, check after this"
@@ -131,6 +135,8 @@ class ShopSettings(BaseModel):
         # A window across midnight would greet at night, which the gate would only defer.
         if self.greeting_from >= self.greeting_until:
             raise ValueError("greeting_from must be before greeting_until")
+        if self.last_call_from >= self.last_call_until:
+            raise ValueError("last_call_from must be before last_call_until")
         return self
 
     def shop(self) -> ShopInfo:
