@@ -66,6 +66,7 @@ def test_settings_are_read_as_json_with_durations_in_iso_8601() -> None:
         ('{"greeting_from": "21:00", "greeting_until": "09:00"}', "greeting_from"),
         ('{"remind_everyone": true}', "remind_everyone"),
         ('{"zone": "Mars/Olympus_Mons"}', "zone"),
+        ('{"greeting_from": "10:15", "greeting_until": "10:45"}', "at least an hour"),
         ('{"last_call_from": "21:00", "last_call_until": "08:00"}', "last_call_from"),
         ('{"shop_domain": "https://acme.example.com/"}', "shop_domain"),
         ("[1, 2]", "JSON object"),

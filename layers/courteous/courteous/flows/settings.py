@@ -9,7 +9,7 @@ for a retry) rather than half-applied.
 from __future__ import annotations
 
 import json
-from datetime import time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from time import monotonic
 from typing import Annotated, Any, Self
@@ -135,6 +135,12 @@ class ShopSettings(BaseModel):
         # A window across midnight would greet at night, which the gate would only defer.
         if self.greeting_from >= self.greeting_until:
             raise ValueError("greeting_from must be before greeting_until")
+        # The run is hourly: a shorter window could fall between two runs in every zone.
+        span = datetime.combine(date.min, self.greeting_until) - datetime.combine(
+            date.min, self.greeting_from
+        )
+        if span < timedelta(hours=1):
+            raise ValueError("the greeting window must be at least an hour long")
         if self.last_call_from >= self.last_call_until:
             raise ValueError("last_call_from must be before last_call_until")
         return self
