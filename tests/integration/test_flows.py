@@ -408,17 +408,40 @@ def test_no_apology_once_the_parcel_arrived(env: Provisioned, flows: OrderFlows)
 
 # ---------------------------------------------------------------------- after delivery
 def test_delivery_asks_for_care_a_day_later_and_teaches_the_estimator(env: Provisioned) -> None:
+    # Given a shipped order
     estimator = FixedEstimator()
     flows = _flows_with(env, estimator)
     shipped = event("OrderShipped")
     flows.handle(shipped, shipped.occurred_at)
+    outbox(env)
+    # When it is delivered
     delivered = event("OrderDelivered")
-    flows.handle(delivered, delivered.occurred_at)
-    care = [r for r in outbox(env) if r.kind.value == "delivery_care"]
-    (request,) = care
-    assert request.not_before == delivered.occurred_at + timedelta(days=1)
-    assert request.effective_class is MessageClass.SERVICE
+    result = flows.handle(delivered, delivered.occurred_at)
+    # Then the estimator learns the transit and care is due a day later, not before
     assert len(estimator.observed) == 1
+    (care,) = result.timers
+    assert care.kind == "delivery_care"
+    assert care.due_at == delivered.occurred_at + timedelta(days=1)
+    assert outbox(env) == []
+    # And when it falls due, a service message with the review invitation is asked for
+    flows.fire(care, care.due_at)
+    (request,) = outbox(env)
+    assert request.kind.value == "delivery_care"
+    assert request.effective_class is MessageClass.SERVICE
+    assert request.expires_at == care.due_at + timedelta(days=5)
+
+
+def test_no_care_message_once_a_refund_was_asked_for(env: Provisioned) -> None:
+    # Given a delivered order whose care message is due tomorrow
+    flows = _flows_with(env, FixedEstimator())
+    delivered = event("OrderDelivered")
+    (care,) = flows.handle(delivered, delivered.occurred_at).timers
+    # When the buyer asks for a refund in between
+    flows.handle(event("RefundRequested"), delivered.occurred_at + timedelta(hours=3))
+    result = flows.fire(care, care.due_at)
+    # Then only the refund is acknowledged: no care message, no review invitation
+    assert [r.kind.value for r in outbox(env)] == ["refund_ack"]
+    assert "refund" in (result.skipped or "")
 
 
 def test_care_with_a_coupon_is_marketing(env: Provisioned) -> None:
@@ -427,7 +450,8 @@ def test_care_with_a_coupon_is_marketing(env: Provisioned) -> None:
         shop_name="Acme", shop_domain="acme.example.com", care_coupon={"code": "THANKS"}
     )
     flows._settings_for = lambda shop: coupon
-    flows.handle(event("OrderDelivered"), CREATED)
+    (care,) = flows.handle(event("OrderDelivered"), CREATED).timers
+    flows.fire(care, care.due_at)
     (request,) = outbox(env)
     assert request.effective_class is MessageClass.MARKETING
     assert "THANKS" in text(request)

@@ -14,8 +14,9 @@ why when it produces nothing. The gate decides when, and whether, each request g
 - OrderShipped: a shipping notice (with the learned date only when there is one) and a
   late-parcel check at the end of the estimate's range (or the shop's default transit).
 - Late check: an apology if the parcel has not arrived, at most two per order.
-- OrderDelivered: learn the transit time, cancel the late checks, ask for a care
-  message a day later (marketing if it carries a coupon).
+- OrderDelivered: learn the transit time, cancel the late checks, set the care timer.
+- Care timer (a day after delivery): a care message with a review invitation (marketing
+  if it carries a coupon), unless a refund was asked for meanwhile.
 - RefundRequested: acknowledge at once, with the handling time for its kind.
 """
 
@@ -168,6 +169,8 @@ class OrderFlows:
     def fire(self, timer: Timer, now: datetime) -> FlowResult:
         if timer.kind in ("payment_reminder", "last_call"):
             result = self._remind(timer, now)
+        elif timer.kind == "delivery_care":
+            result = self._care(timer, now)
         else:
             result = self._late(timer, now)
         self._finish(timer.shop_id, result, now)
@@ -471,6 +474,7 @@ class OrderFlows:
             "delivered_at",
             event.delivered_at,
             customer=event.customer,
+            order_number=event.order_number,
         )
         state = self._state.load(event.shop_id, event.order_id)
         cancelled = [
@@ -489,36 +493,52 @@ class OrderFlows:
                 state.shipped_at,
                 event.delivered_at,
             )
-        customer = reachable(event.customer, state)
-        target = recipient_for(event.shop_id, customer, self._profiles)
+        # The care message is decided when it is due: a refund asked for in between
+        # makes a review invitation the wrong thing to send.
+        care = Timer(
+            kind="delivery_care",
+            shop_id=event.shop_id,
+            order_id=event.order_id,
+            due_at=event.delivered_at + settings.care_delay,
+        )
+        return FlowResult(timers=[care], cancelled=cancelled)
+
+    def _care(self, timer: Timer, now: datetime) -> FlowResult:
+        state = self._state.load(timer.shop_id, timer.order_id)
+        if state.refund_requested_at is not None:
+            return self._skip("a refund was asked for: no care message or review invitation")
+        if state.cancelled_at is not None:
+            return self._skip("the order was cancelled")
+        if state.customer is None:
+            return self._skip("care for an order never seen")
+        target = recipient_for(timer.shop_id, state.customer, self._profiles)
         if target is None:
-            return FlowResult(cancelled=cancelled, skipped="no phone or e-mail for the buyer")
-        review = settings.order_link(settings.review_url, event.order_id)
+            return self._skip("no phone or e-mail for the buyer")
+        settings = self._settings_for(timer.shop_id)
         data = DeliveryCareData(
             shop=settings.shop(),
-            order_number=event.order_number or state.order_number or event.order_id,
-            first_name=customer.first_name,
-            review_url=review,
+            order_number=state.order_number or timer.order_id,
+            first_name=state.customer.first_name,
+            review_url=settings.order_link(settings.review_url, timer.order_id),
             coupon=settings.care_coupon,
         )
-        not_before = event.delivered_at + settings.care_delay
         request = ask(
             Kind.DELIVERY_CARE,
-            event.shop_id,
-            event.order_id,
+            timer.shop_id,
+            timer.order_id,
             "care",
             target,
             data,
             now,
             message_class=MessageClass.MARKETING if settings.care_coupon else None,
-            not_before=not_before,
-            expires_at=not_before + timedelta(days=5),
+            expires_at=timer.due_at + timedelta(days=5),
         )
-        return FlowResult(requests=[request], cancelled=cancelled)
+        return FlowResult(requests=[request])
 
     # ------------------------------------------------------------------ refunds
     def _refund(self, event: RefundRequested, now: datetime) -> FlowResult:
         settings = self._settings_for(event.shop_id)
+        self._state.mark(event.shop_id, event.order_id, "refund_requested_at", event.occurred_at)
         state = self._state.load(event.shop_id, event.order_id)
         customer = reachable(event.customer, state)
         target = recipient_for(event.shop_id, customer, self._profiles)

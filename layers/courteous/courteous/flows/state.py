@@ -1,12 +1,13 @@
 """What the flows remember about an order and a buyer, on the OrderTable.
 
-- `ORDER#<shop>#<order>` / `STATE`: when it was created, paid, cancelled, shipped and
-  delivered, who it is for, the amount, the shipment, the apologies sent. Every event
-  sets only its own fields (`if_not_exists` where the first word wins), so events that
-  arrive out of order or twice land the same.
+- `ORDER#<shop>#<order>` / `STATE`: when it was created, paid, cancelled, shipped,
+  delivered and a refund asked for, who it is for, the amount, the shipment, the
+  apologies sent. Every event sets only its own fields (`if_not_exists` where the
+  first word wins), so events that arrive out of order or twice land the same.
 - `BUYER#<shop>#<buyer>` / `PAID`: the latest payment of the buyer in the shop, for
-  "do not remind someone who has just paid another order". The buyer is the shop's
-  customer id, else a keyed hash of the contact: no contact in clear in a key.
+  "do not remind someone who has just paid another order". A payment is kept under
+  the shop's customer id and under a keyed hash of each contact: no contact in clear
+  in a key.
 Items expire 180 days after their last event.
 """
 
@@ -41,6 +42,7 @@ class OrderState:
     cancelled_at: datetime | None = None
     shipped_at: datetime | None = None
     delivered_at: datetime | None = None
+    refund_requested_at: datetime | None = None
     amount: Decimal | None = None
     currency: str | None = None
     tier: str | None = None
@@ -79,6 +81,7 @@ def _state_of(shop_id: str, order_id: str, item: dict[str, Any]) -> OrderState:
         cancelled_at=_instant(item, "cancelled_at"),
         shipped_at=_instant(item, "shipped_at"),
         delivered_at=_instant(item, "delivered_at"),
+        refund_requested_at=_instant(item, "refund_requested_at"),
         amount=Decimal(amount) if amount else None,
         currency=item.get("currency", {}).get("S"),
         tier=item.get("tier", {}).get("S"),

@@ -1,10 +1,10 @@
 """One-time timers for the flows: EventBridge Scheduler schedules onto the timer queue.
 
 A timer says what to look at again and when (a payment reminder, a last call, a late
-parcel check). Its schedule name is derived from what it is for, so setting it twice
-is one schedule and cancelling needs no lookup. A timer already due is put on the queue
-at once. When it fires, the flow re-reads the order: the cancel can race the fire, and
-the fire always decides on the state at that moment.
+parcel check, the care message after delivery). Its schedule name is derived from what
+it is for, so setting it twice is one schedule and cancelling needs no lookup. A timer
+already due is put on the queue at once. When it fires, the flow re-reads the order:
+the cancel can race the fire, and the fire always decides on the state at that moment.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from courteous.errors import RetryableError
 from courteous.scheduling import OneTimeScheduler
 
-TimerKind = Literal["payment_reminder", "last_call", "late_check"]
+TimerKind = Literal["payment_reminder", "last_call", "late_check", "delivery_care"]
 _UNSAFE = re.compile(r"[^0-9A-Za-z_.-]")
 IMMEDIATE = timedelta(minutes=1)
 
