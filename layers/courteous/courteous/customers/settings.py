@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import os
-
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from courteous.customers.store import CustomerStore
+from courteous.settings import EnvSettings
 
 
-class CustomerSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
+class CustomerSettings(EnvSettings):
     customer_table_name: str = Field(min_length=3, max_length=255)
-
-    @classmethod
-    def from_env(cls) -> CustomerSettings:
-        values = {
-            name: os.environ[name.upper()]
-            for name in cls.model_fields
-            if name.upper() in os.environ
-        }
-        return cls.model_validate(values)
 
 
 def build_store(settings: CustomerSettings) -> CustomerStore:

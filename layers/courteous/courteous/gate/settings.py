@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
+
+from courteous.settings import EnvSettings
 
 
-class GateSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
+class GateSettings(EnvSettings):
     gate_table_name: str = Field(min_length=1)
     contact_hash_key: SecretStr | None = None
     contact_hash_key_parameter: str | None = None
@@ -20,12 +19,6 @@ class GateSettings(BaseModel):
         if self.contact_hash_key is None and not self.contact_hash_key_parameter:
             raise ValueError("set CONTACT_HASH_KEY_PARAMETER (or CONTACT_HASH_KEY locally)")
         return self
-
-    @classmethod
-    def from_env(cls) -> Self:
-        fields = cls.model_fields
-        values = {name: os.environ[name.upper()] for name in fields if name.upper() in os.environ}
-        return cls.model_validate(values)
 
 
 def contact_key(settings: GateSettings, ssm: Any) -> bytes:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
+from pydantic import Field, field_validator
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from courteous.settings import EnvSettings
 
 # Where each shop keeps its webhook secret for each platform (a SecureString).
 DEFAULT_PARAMETER_PATTERN = "/courteous/shops/{shop_id}/webhook-secret/{platform}"
 
 
-class IngestSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
+class IngestSettings(EnvSettings):
     event_bus_name: str = Field(min_length=1, max_length=256)
     idempotency_table_name: str = Field(min_length=3, max_length=255)
     customer_table_name: str = Field(min_length=3, max_length=255)
@@ -28,12 +26,3 @@ class IngestSettings(BaseModel):
         if "{shop_id}" not in value or "{platform}" not in value or not value.startswith("/"):
             raise ValueError("must start with / and contain {shop_id} and {platform}")
         return value
-
-    @classmethod
-    def from_env(cls) -> IngestSettings:
-        values = {
-            name: os.environ[name.upper()]
-            for name in cls.model_fields
-            if name.upper() in os.environ
-        }
-        return cls.model_validate(values)
