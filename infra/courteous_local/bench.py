@@ -312,23 +312,16 @@ def cold_imports(runs: int) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------- races
 def over_cap(rounds: int, threads: int = 32, cap: int = 3) -> dict[str, Any]:
-    import boto3
 
     from courteous_local.provision import provision
     from courteous_local.race import race_round
-    from courteous_local.servers import moto_server
+    from courteous_local.servers import local_dynamodb_client, moto_server
     from courteous_local.template import default_template_path, load_template
 
     with moto_server() as engine:
 
         def client() -> Any:
-            return boto3.client(
-                "dynamodb",
-                endpoint_url=engine.endpoint,
-                region_name="us-east-1",
-                aws_access_key_id="bench",
-                aws_secret_access_key="bench",  # noqa: S106 - an emulator's dummy key
-            )
+            return local_dynamodb_client(engine.endpoint)
 
         created = provision(
             load_template(default_template_path()),

@@ -7,13 +7,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 
 from courteous.eta.model import Estimator, EtaConfig
 from courteous.eta.store import DynamoEtaStore
 from courteous_local.provision import provision
-from courteous_local.servers import Engine, moto_server
+from courteous_local.servers import Engine, local_dynamodb_client, moto_server
 from courteous_local.template import default_template_path, load_template
 
 SHIPPED = datetime(2026, 10, 5, 14, 0, tzinfo=UTC)  # a Monday
@@ -26,13 +25,7 @@ def server() -> Iterator[Engine]:
 
 
 def _client(engine: Engine) -> Any:
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=engine.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    return local_dynamodb_client(engine.endpoint)
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,12 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from courteous.gate.decide import Action, Reason
 from courteous_local.provision import provision
 from courteous_local.race import race_round
-from courteous_local.servers import Engine, dynamodb_engine
+from courteous_local.servers import Engine, dynamodb_engine, local_dynamodb_client
 from courteous_local.template import default_template_path, load_template
 
 THREADS = 32
@@ -35,13 +34,7 @@ def engine() -> Iterator[Engine]:
 
 
 def _client(engine: Engine) -> Any:
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=engine.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    return local_dynamodb_client(engine.endpoint)
 
 
 @pytest.fixture(scope="module")
