@@ -16,7 +16,6 @@ Nothing here is a test: the numbers are printed, with the targets beside them.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import statistics
@@ -29,6 +28,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from courteous_local.inprocess import EMULATED_ENV, emulated_stack, function_logs_to
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NOON_IN_SHANGHAI = datetime(2026, 11, 18, 4, 0, tzinfo=UTC)
@@ -116,17 +117,8 @@ def _clock_at(instant: datetime) -> Iterator[None]:
 @contextmanager
 def _quiet_logs() -> Iterator[None]:
     """Decision logs still formatted (their cost counts), written to /dev/null."""
-    from courteous.observability import logger
-
-    handler = logger.registered_handler
-    with open(os.devnull, "w", encoding="utf-8") as devnull:
-        previous = handler.setStream(devnull)  # type: ignore[attr-defined]
-        try:
-            # Metrics flush (EMF lines on stdout) every 100 values; same cost, no noise.
-            with contextlib.redirect_stdout(devnull):
-                yield
-        finally:
-            handler.setStream(previous)  # type: ignore[attr-defined]
+    with open(os.devnull, "w", encoding="utf-8") as devnull, function_logs_to(devnull):
+        yield
 
 
 def _renderer() -> Any:
@@ -146,35 +138,25 @@ class CallCount:
 def count_calls(messages: int = 50) -> CallCount:
     """Dispatch `messages` allowed SMS to distinct recipients against moto; count calls."""
     import boto3
-    from moto import mock_aws
 
     from courteous.dispatch.settings import DispatchSettings
     from courteous.dispatch.wiring import build_consumer
     from courteous.gate.decide import Action
     from courteous_local.instrument import ClientFactory
-    from courteous_local.provision import provision
-    from courteous_local.template import default_template_path, load_template
 
-    saved = dict(os.environ)
-    try:
-        with mock_aws(), _clock_at(NOON_IN_SHANGHAI), _quiet_logs():
-            os.environ.update(_fake_credentials())
-            created = provision(load_template(default_template_path()), boto3.client)
-            environment = created.functions["DispatchFunction"].environment
-            os.environ.update(environment)
-            boto3.client("ssm").put_parameter(
-                Name=environment["CONTACT_HASH_KEY_PARAMETER"],
-                Value="bench-key",
-                Type="SecureString",
-            )
-            factory = ClientFactory()
-            consumer = build_consumer(DispatchSettings.from_env(), _renderer(), factory)
-            bodies = [sample_request(n) for n in range(messages)]
-            factory.calls.reset()
-            outcomes = [consumer.handle(body) for body in bodies]
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    with emulated_stack() as created, _clock_at(NOON_IN_SHANGHAI), _quiet_logs():
+        environment = created.functions["DispatchFunction"].environment
+        os.environ.update(environment)
+        boto3.client("ssm").put_parameter(
+            Name=environment["CONTACT_HASH_KEY_PARAMETER"],
+            Value="bench-key",
+            Type="SecureString",
+        )
+        factory = ClientFactory()
+        consumer = build_consumer(DispatchSettings.from_env(), _renderer(), factory)
+        bodies = [sample_request(n) for n in range(messages)]
+        factory.calls.reset()
+        outcomes = [consumer.handle(body) for body in bodies]
     sent = sum(1 for o in outcomes if o is not None and o.decision.action is Action.SEND)
     if sent == 0:
         raise RuntimeError("the benchmark sample was not sent: check the sample's hour")
@@ -186,16 +168,6 @@ def count_calls(messages: int = 50) -> CallCount:
     breakdown["sqs.ReceiveMessage (mapping)"] = 1 / BATCH
     breakdown["sqs.DeleteMessageBatch (mapping)"] = 1 / BATCH
     return CallCount(sum(breakdown.values()), breakdown, sent)
-
-
-def _fake_credentials() -> dict[str, str]:
-    return {
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-    }
 
 
 # ---------------------------------------------------------------------- throughput
@@ -268,7 +240,7 @@ def _import_seconds(code: str) -> float:
         f"{code}\n"
         "print(time.perf_counter() - started)\n"
     )
-    env = {**os.environ, **_fake_credentials(), "PYTHONDONTWRITEBYTECODE": "0"}
+    env = {**os.environ, **EMULATED_ENV, "PYTHONDONTWRITEBYTECODE": "0"}
     result = subprocess.run(  # noqa: S603 - this interpreter, a fixed program
         [sys.executable, "-c", program], capture_output=True, text=True, env=env, check=True
     )
@@ -348,22 +320,16 @@ def over_cap(rounds: int, threads: int = 32, cap: int = 3) -> dict[str, Any]:
 def count_webhook_calls(deliveries: int = 20) -> float:
     """AWS calls per accepted Shopify orders/create delivery (each a new delivery id)."""
     import boto3
-    from moto import mock_aws
 
     from courteous_local.instrument import ClientFactory
-    from courteous_local.provision import provision
     from courteous_local.runtime import InProcessFunction
-    from courteous_local.template import default_template_path, load_template
 
     sample = json.loads(
         (REPO_ROOT / "events/webhooks/shopify_orders_create.json").read_text(encoding="utf-8")
     )
-    saved = dict(os.environ)
     original = boto3.client
     try:
-        with mock_aws(), _quiet_logs():
-            os.environ.update(_fake_credentials())
-            created = provision(load_template(default_template_path()), boto3.client)
+        with emulated_stack() as created, _quiet_logs():
             spec = created.functions["IngestWebhookFunction"]
             os.environ.update(spec.environment)
             boto3.client("ssm").put_parameter(
@@ -383,8 +349,6 @@ def count_webhook_calls(deliveries: int = 20) -> float:
             function.unload()
     finally:
         boto3.client = original
-        os.environ.clear()
-        os.environ.update(saved)
     return factory.calls.total() / max(accepted, 1)
 
 

@@ -33,6 +33,7 @@ from courteous.recipients.identity import recipient_key
 from courteous.recipients.zones import resolve_zones
 from courteous_local import webhooks as wh
 from courteous_local.decisions import DecisionRow, read_decisions
+from courteous_local.inprocess import function_logs_to
 from courteous_local.report import ZoneStrip, render_report, write_report
 from courteous_local.serve import WEBHOOK_SECRET_PARAMETER
 from courteous_local.stack import LOCAL_CONTACT_KEY, HttpResponse, LocalStack
@@ -482,17 +483,9 @@ def run_demo(
     """Run the scenario; the functions' own log lines (JSON) go to `log_path` if given."""
     if log_path is None:
         return _run_demo(scenario, state_root, report_path, say, progress)
-    from courteous.observability import logger
-
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logger.registered_handler
-    with log_path.open("w", encoding="utf-8") as log:
-        previous = handler.setStream(log)  # type: ignore[attr-defined]
-        try:
-            with contextlib.redirect_stdout(log):
-                return _run_demo(scenario, state_root, report_path, say, progress)
-        finally:
-            handler.setStream(previous)  # type: ignore[attr-defined]
+    with log_path.open("w", encoding="utf-8") as log, function_logs_to(log):
+        return _run_demo(scenario, state_root, report_path, say, progress)
 
 
 def _run_demo(

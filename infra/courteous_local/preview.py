@@ -54,42 +54,27 @@ def _collect(stack_ref: Any) -> list[MessageRequest]:
 
 def _requests_for(event: CanonicalEvent, at: datetime) -> list[tuple[datetime, MessageRequest]]:
     import boto3
-    from moto import mock_aws
 
     from courteous.flows.wiring import FlowSettings, build_order_flows
-    from courteous_local.provision import provision
-    from courteous_local.template import default_template_path, load_template
+    from courteous_local.inprocess import emulated_stack
 
-    saved = dict(os.environ)
-    try:
-        with mock_aws():
-            os.environ.update(
-                AWS_ACCESS_KEY_ID="preview",
-                AWS_SECRET_ACCESS_KEY="preview",  # noqa: S106 - the emulator's dummy key
-                AWS_DEFAULT_REGION="us-east-1",
-                CONTACT_HASH_KEY="preview-contact-key",
-                POWERTOOLS_METRICS_DISABLED="true",
-            )
-            created = provision(load_template(default_template_path()), boto3.client)
-            os.environ.update(created.functions["OrderFlowsFunction"].environment)
-            settings = FlowSettings.from_env()
-            outbox_url = created.ref("OutboxQueue")
-            if isinstance(event, CustomerUpdated):
-                return _birthday(event, settings, outbox_url)
-            flows = build_order_flows(settings, boto3.client)
-            found: list[tuple[datetime, MessageRequest]] = []
-            result = flows.handle(event, at)
-            found.extend((at, r) for r in _collect(outbox_url))
-            pending = list(result.timers)
-            while pending and len(found) < MAX_TIMERS:
-                timer = pending.pop(0)
-                fired = flows.fire(timer, timer.due_at)
-                found.extend((timer.due_at, r) for r in _collect(outbox_url))
-                pending.extend(fired.timers)
-            return found
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    with emulated_stack(CONTACT_HASH_KEY="preview-contact-key") as created:
+        os.environ.update(created.functions["OrderFlowsFunction"].environment)
+        settings = FlowSettings.from_env()
+        outbox_url = created.ref("OutboxQueue")
+        if isinstance(event, CustomerUpdated):
+            return _birthday(event, settings, outbox_url)
+        flows = build_order_flows(settings, boto3.client)
+        found: list[tuple[datetime, MessageRequest]] = []
+        result = flows.handle(event, at)
+        found.extend((at, r) for r in _collect(outbox_url))
+        pending = list(result.timers)
+        while pending and len(found) < MAX_TIMERS:
+            timer = pending.pop(0)
+            fired = flows.fire(timer, timer.due_at)
+            found.extend((timer.due_at, r) for r in _collect(outbox_url))
+            pending.extend(fired.timers)
+        return found
 
 
 def _birthday(

@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from courteous.cli import main
-from courteous.observability import logger
 from courteous_local.decisions import DecisionRow
 from courteous_local.demo import DemoResult, decisions_json, load_scenario, run_demo
+from courteous_local.inprocess import function_logs_to
 
 pytestmark = pytest.mark.e2e
 
@@ -34,19 +34,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoResult]:
     root = tmp_path_factory.mktemp("demo")
     said: list[str] = []
     stream = io.StringIO()
-    handler = logger.registered_handler
-    previous = handler.setStream(stream)  # type: ignore[attr-defined]
-    try:
-        with contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream):
-            result = run_demo(
-                load_scenario("week"),
-                state_root=root,
-                report_path=root / "report.html",
-                say=said.append,
-                progress=said.append,
-            )
-    finally:
-        handler.setStream(previous)  # type: ignore[attr-defined]
+    with function_logs_to(stream), contextlib.redirect_stderr(stream):
+        result = run_demo(
+            load_scenario("week"),
+            state_root=root,
+            report_path=root / "report.html",
+            say=said.append,
+            progress=said.append,
+        )
     LOGS.append(stream.getvalue())
     yield result
 
