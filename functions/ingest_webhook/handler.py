@@ -49,8 +49,10 @@ def service() -> IngestService:
     summary="Receive a signed webhook delivery from a shop platform",
     description=(
         "platform: shopify (X-Shopify-Hmac-Sha256, X-Shopify-Topic, X-Shopify-Webhook-Id), "
-        "woocommerce (X-WC-Webhook-Signature, X-WC-Webhook-Topic, X-WC-Webhook-Delivery-ID) "
-        "or generic (X-Courteous-Signature: t=<unix>,v1=<hex HMAC-SHA256 of 't.body'>; body "
+        "woocommerce (X-WC-Webhook-Signature, X-WC-Webhook-Topic, X-WC-Webhook-Delivery-ID), "
+        "judgeme (JUDGEME-HMAC-SHA256: hex HMAC-SHA256 of the body; review/created and "
+        "review/updated) or generic (X-Courteous-Signature: t=<unix>,v1=<hex HMAC-SHA256 "
+        "of 't.body'>; body "
         '{"detail-type": ..., "detail": <canonical event>}). The signature is checked over '
         "the raw body with the shop's secret."
     ),

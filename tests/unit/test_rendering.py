@@ -59,7 +59,7 @@ def rules_broken(text: str) -> list[str]:
 def test_every_shipped_template_renders_within_policy_for_every_variant() -> None:
     results = check_templates(TemplateRenderer())
     assert [r for r in results if not r.ok] == []
-    assert len(results) == 396  # 6 kinds x 3 locales x their variants x 2 channels
+    assert len(results) == 462  # 7 kinds x 3 locales x their variants x 2 channels
     assert all(r.segments is None or r.segments <= 3 for r in results)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from courteous.adapters import generic, shopify, woocommerce
+from courteous.adapters import generic, judgeme, shopify, woocommerce
 from courteous.adapters.common import (
     AdapterError,
     AdapterResult,
@@ -46,6 +46,8 @@ def topic_of(platform: Platform, headers: Mapping[str, str]) -> str:
     """The delivery's topic (generic deliveries name theirs in the body)."""
     if platform is Platform.GENERIC:
         return "canonical"
+    if platform is Platform.JUDGEME:
+        return judgeme.TOPIC  # the event is named in the body
     header = _TOPIC_HEADERS[platform]
     topic = (headers.get(header) or "").strip()
     if not topic:
@@ -57,6 +59,8 @@ def delivery_id_of(platform: Platform, headers: Mapping[str, str], payload: Any)
     """The platform's id of this delivery, the same on each retry of it."""
     if platform is Platform.GENERIC:
         return generic.event_id_of(payload)
+    if platform is Platform.JUDGEME:
+        return judgeme.delivery_id_of(payload)
     value = (headers.get(_DELIVERY_HEADERS[platform]) or "").strip()
     return value or None
 
@@ -70,6 +74,8 @@ def adapt(
             return shopify.adapt(topic, payload, shop_id, received_at)
         if platform is Platform.WOOCOMMERCE:
             return woocommerce.adapt(topic, payload, shop_id, received_at)
+        if platform is Platform.JUDGEME:
+            return judgeme.adapt(payload, shop_id)
         return generic.adapt(payload, shop_id)
     except ValidationError as exc:
         # A mapped value the canonical model refuses (e.g. an impossible currency).

@@ -5,6 +5,9 @@
   secret is first passed through WordPress's `wp_specialchars_decode(..., ENT_QUOTES)`
   and the body is exactly what WooCommerce sent (PHP escapes "/" as "\\/": re-encoding
   the parsed JSON would not reproduce it).
+- Judge.me: `JUDGEME-HMAC-SHA256` = hex(HMAC-SHA256(secret, body)), the secret being the
+  OAuth app's secret or the shop's private API token, whichever created the webhook
+  (Judge.me help, "Verifying webhooks from Judge.me").
 - Generic: `X-Courteous-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`,
   accepted within `GENERIC_TOLERANCE` of now; several `v1` entries may be given (secret
   rotation) and any one matching passes; other schemes in the header are ignored.
@@ -28,12 +31,14 @@ from courteous.events.models import Platform
 SHOPIFY_HEADER = "x-shopify-hmac-sha256"
 WOOCOMMERCE_HEADER = "x-wc-webhook-signature"
 GENERIC_HEADER = "x-courteous-signature"
+JUDGEME_HEADER = "judgeme-hmac-sha256"
 GENERIC_TOLERANCE = timedelta(minutes=5)
 
 SIGNATURE_HEADERS: dict[Platform, str] = {
     Platform.SHOPIFY: SHOPIFY_HEADER,
     Platform.WOOCOMMERCE: WOOCOMMERCE_HEADER,
     Platform.GENERIC: GENERIC_HEADER,
+    Platform.JUDGEME: JUDGEME_HEADER,
 }
 
 # The longest header we read: a handful of v1 entries, never a megabyte of commas.
@@ -102,6 +107,17 @@ def verify_woocommerce(secret: str, body: bytes, signature: str | None) -> None:
     given = _decode_base64(_require(signature, WOOCOMMERCE_HEADER), WOOCOMMERCE_HEADER)
     if not hmac.compare_digest(given, _hmac_sha256(woocommerce_secret(secret), body)):
         raise SignatureError(f"{WOOCOMMERCE_HEADER} does not match the body and the shop's secret")
+
+
+def sign_judgeme(secret: str, body: bytes) -> str:
+    return _hmac_sha256(secret, body).hex()
+
+
+def verify_judgeme(secret: str, body: bytes, signature: str | None) -> None:
+    given = _require(signature, JUDGEME_HEADER).strip().lower()
+    expected = sign_judgeme(secret, body)
+    if not hmac.compare_digest(given.encode("ascii", "replace"), expected.encode("ascii")):
+        raise SignatureError(f"{JUDGEME_HEADER} does not match the body and the shop's secret")
 
 
 def _generic_mac(secret: str, timestamp: int, body: bytes) -> str:
@@ -177,5 +193,7 @@ def verify(
         verify_shopify(secret, body, signature)
     elif platform is Platform.WOOCOMMERCE:
         verify_woocommerce(secret, body, signature)
+    elif platform is Platform.JUDGEME:
+        verify_judgeme(secret, body, signature)
     else:
         verify_generic(secret, body, signature, now=now)

@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "courteous.cli.bench",
     "courteous.cli.webhook",
     "courteous.cli.customers",
+    "courteous.cli.reviews",
 )
 
 

@@ -21,14 +21,14 @@ from typing import Any
 
 from courteous.cli.common import CliError
 
-PLATFORMS = ("shopify", "woocommerce", "generic")
+PLATFORMS = ("shopify", "woocommerce", "judgeme", "generic")
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "webhook",
         help="verify or sign a webhook body as a shop platform would",
-        description="Debug webhook signatures (Shopify, WooCommerce, generic).",
+        description="Debug webhook signatures (Shopify, WooCommerce, Judge.me, generic).",
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
@@ -96,6 +96,7 @@ def run_verify(args: argparse.Namespace) -> int:
     from courteous.adapters.signatures import (
         SignatureError,
         verify_generic,
+        verify_judgeme,
         verify_shopify,
         verify_woocommerce,
     )
@@ -106,6 +107,8 @@ def run_verify(args: argparse.Namespace) -> int:
             verify_shopify(secret, body, signature)
         elif args.platform == "woocommerce":
             verify_woocommerce(secret, body, signature)
+        elif args.platform == "judgeme":
+            verify_judgeme(secret, body, signature)
         else:
             if args.max_age < 0:
                 raise CliError("--max-age must be 0 or more")
@@ -123,13 +126,20 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_sign(args: argparse.Namespace) -> int:
-    from courteous.adapters.signatures import sign_generic, sign_shopify, sign_woocommerce
+    from courteous.adapters.signatures import (
+        sign_generic,
+        sign_judgeme,
+        sign_shopify,
+        sign_woocommerce,
+    )
 
     secret, body = _secret(args), _body(args)
     if args.platform == "shopify":
         print(sign_shopify(secret, body))
     elif args.platform == "woocommerce":
         print(sign_woocommerce(secret, body))
+    elif args.platform == "judgeme":
+        print(sign_judgeme(secret, body))
     else:
         timestamp = args.timestamp if args.timestamp is not None else int(time.time())
         print(sign_generic(secret, body, timestamp))

@@ -8,8 +8,11 @@ from courteous.events.envelope import (
 )
 from courteous.events.models import (
     EVENT_TYPES,
+    PUBLISHED_TYPES,
+    REVIEWS_SOURCE,
     SCHEMA_VERSION,
     SOURCE,
+    Aspect,
     Birthday,
     CanonicalEvent,
     CustomerProfile,
@@ -29,12 +32,18 @@ from courteous.events.models import (
     ProductKind,
     RefundKind,
     RefundRequested,
+    ReviewFlagged,
+    ReviewPosted,
+    Severity,
 )
 
 __all__ = [
     "EVENT_TYPES",
+    "PUBLISHED_TYPES",
+    "REVIEWS_SOURCE",
     "SCHEMA_VERSION",
     "SOURCE",
+    "Aspect",
     "Birthday",
     "CanonicalEvent",
     "CustomerProfile",
@@ -55,6 +64,9 @@ __all__ = [
     "ProductKind",
     "RefundKind",
     "RefundRequested",
+    "ReviewFlagged",
+    "ReviewPosted",
+    "Severity",
     "UnknownDetailTypeError",
     "parse_event",
     "to_put_events_entry",

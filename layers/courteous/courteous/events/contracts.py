@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from courteous.events.models import EVENT_TYPES, SCHEMA_VERSION, SOURCE, CanonicalEvent
+from courteous.events.models import PUBLISHED_TYPES, SCHEMA_VERSION, CanonicalEvent
 
 SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
 
@@ -23,7 +23,7 @@ def schema_path(detail_type: str) -> Path:
 def contract_of(model: type[CanonicalEvent]) -> dict[str, Any]:
     """What a producer must send (validation) and what is on the bus (serialization)."""
     return {
-        "source": SOURCE,
+        "source": model.SOURCE,
         "detail-type": model.DETAIL_TYPE,
         "schema_version": SCHEMA_VERSION,
         "validation": model.model_json_schema(mode="validation"),
@@ -38,7 +38,7 @@ def render(contract: dict[str, Any]) -> str:
 def write_schemas(directory: Path = SCHEMAS_DIR) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for detail_type, model in sorted(EVENT_TYPES.items()):
+    for detail_type, model in sorted(PUBLISHED_TYPES.items()):
         path = directory / schema_path(detail_type).name
         path.write_text(render(contract_of(model)), encoding="utf-8")
         written.append(path)

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from courteous.errors import PermanentError
-from courteous.events.models import EVENT_TYPES, SOURCE, CanonicalEvent
+from courteous.events.models import EVENT_TYPES, CanonicalEvent
 
 # EventBridge refuses an entry over 256 KB; we keep a margin for the envelope fields.
 MAX_DETAIL_BYTES = 250 * 1024
@@ -69,7 +69,7 @@ def to_put_events_entry(event: CanonicalEvent, bus_name: str) -> dict[str, Any]:
     if len(detail.encode()) > MAX_DETAIL_BYTES:
         raise InvalidEventError("", f"event detail over {MAX_DETAIL_BYTES} bytes")
     return {
-        "Source": SOURCE,
+        "Source": event.SOURCE,
         "DetailType": event.DETAIL_TYPE,
         "Detail": detail,
         "EventBusName": bus_name,

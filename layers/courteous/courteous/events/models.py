@@ -34,6 +34,7 @@ from courteous.messages import Channel, MessageClass, Recipient
 from courteous.recipients.identity import InvalidContactError, normalise_email, normalise_phone
 
 SOURCE = "courteous.orders"
+REVIEWS_SOURCE = "courteous.reviews"
 SCHEMA_VERSION: Literal[1] = 1
 
 
@@ -67,6 +68,7 @@ class Platform(StrEnum):
     SHOPIFY = "shopify"
     WOOCOMMERCE = "woocommerce"
     GENERIC = "generic"
+    JUDGEME = "judgeme"
 
 
 def _upper(value: object) -> object:
@@ -248,6 +250,7 @@ class CanonicalEvent(_Model):
     """What every canonical event carries. `event_id` is unique per shop and event."""
 
     DETAIL_TYPE: ClassVar[str] = ""
+    SOURCE: ClassVar[str] = SOURCE
 
     schema_version: Literal[1] = SCHEMA_VERSION
     event_id: Identifier
@@ -332,6 +335,73 @@ class CustomerUpdated(CanonicalEvent):
     customer: CustomerProfile
 
 
+class ReviewPosted(CanonicalEvent):
+    """A customer's review of a product or an order, as the shop or its review app got it.
+
+    `order_id` is absent when the review app does not know the order (Judge.me reviews
+    name the product and the reviewer, not the order). `language` is the review's own
+    language when the source says it; absent, it is told from the text.
+    """
+
+    DETAIL_TYPE: ClassVar[str] = "ReviewPosted"
+
+    review_id: Identifier
+    order_id: Identifier | None = None
+    order_number: Annotated[str, Field(max_length=64)] | None = None
+    product_id: Identifier | None = None
+    product_title: Annotated[str, Field(max_length=512)] | None = None
+    customer: OrderCustomer = Field(default_factory=OrderCustomer)
+    rating: int = Field(ge=1, le=5, description="stars, 1 (worst) to 5")
+    title: Annotated[str, Field(max_length=500)] | None = None
+    text: Annotated[str, Field(max_length=10_000)] = ""
+    language: Locale | None = Field(default=None, description="BCP 47, e.g. pt-BR")
+    posted_at: AwareDatetime
+
+
+class Aspect(StrEnum):
+    """What a complaint is about, so it reaches whoever can fix it."""
+
+    DELIVERY = "delivery"
+    PRODUCT_QUALITY = "product_quality"
+    WRONG_OR_MISSING_ITEM = "wrong_or_missing_item"
+    PACKAGING = "packaging"
+    SERVICE = "service"
+    PRICE = "price"
+    OTHER = "other"
+
+
+class Severity(StrEnum):
+    """How urgent the help desk should treat a flagged review (`reviews.reading`)."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class ReviewFlagged(CanonicalEvent):
+    """A complaint found in a review, stated or hidden in a positive one, for the shop's
+    help desk. Published by the reviews function (source `courteous.reviews`); never
+    accepted from a webhook."""
+
+    DETAIL_TYPE: ClassVar[str] = "ReviewFlagged"
+    SOURCE: ClassVar[str] = REVIEWS_SOURCE
+
+    review_id: Identifier
+    order_id: Identifier | None = None
+    order_number: Annotated[str, Field(max_length=64)] | None = None
+    product_id: Identifier | None = None
+    aspect: Aspect
+    severity: Severity
+    hidden: bool = Field(description="a complaint inside a review rated 4 or 5 stars")
+    rating: int = Field(ge=1, le=5)
+    excerpt: Annotated[str, Field(max_length=500)] = Field(
+        description="the clause that says it, as the customer wrote it"
+    )
+    language: Annotated[str, Field(max_length=35)]
+    score: float = Field(ge=-1, le=1, description="the clause's sentiment, -1 to 1")
+    posted_at: AwareDatetime
+
+
 EVENT_TYPES: dict[str, type[CanonicalEvent]] = {
     model.DETAIL_TYPE: model
     for model in (
@@ -342,5 +412,13 @@ EVENT_TYPES: dict[str, type[CanonicalEvent]] = {
         OrderDelivered,
         RefundRequested,
         CustomerUpdated,
+        ReviewPosted,
     )
+}
+
+# Events courteous itself publishes: their schemas are published too, but no webhook
+# may send them.
+PUBLISHED_TYPES: dict[str, type[CanonicalEvent]] = {
+    **EVENT_TYPES,
+    ReviewFlagged.DETAIL_TYPE: ReviewFlagged,
 }

@@ -25,6 +25,7 @@ class Kind(StrEnum):
     DELIVERY_CARE = "delivery_care"
     REFUND_ACK = "refund_ack"
     BIRTHDAY_GREETING = "birthday_greeting"
+    REVIEW_CARE = "review_care"
 
 
 # The class a kind has unless the request says otherwise (delivery care that carries a
@@ -36,6 +37,9 @@ KIND_CLASSES: dict[Kind, MessageClass] = {
     Kind.DELIVERY_CARE: MessageClass.SERVICE,
     Kind.REFUND_ACK: MessageClass.TRANSACTIONAL,
     Kind.BIRTHDAY_GREETING: MessageClass.MARKETING,
+    # An apology after a complaint in a review: service, never with an offer (the
+    # content rules refuse one for this kind).
+    Kind.REVIEW_CARE: MessageClass.SERVICE,
 }
 
 

@@ -11,6 +11,11 @@ Rules, each with the name a suppression records:
 - `off_platform_contact`: asking to move to another app, add an account or scan a code
   (WeChat / 微信 / 加V, WhatsApp, Telegram, LINE, QQ, 扫码, 二维码, QR code ...).
 - `abusive_language`: insults, in English and Chinese.
+- `review_inducement` (review care messages only): an offer (coupon, discount, gift,
+  cashback, points, refund, compensation, anything free) or a request to change,
+  remove or raise a review, in English, French, Portuguese and Chinese. Platforms
+  punish merchants who trade favours for reviews; a message answering a review must
+  only apologise and say how to reach the shop.
 """
 
 from __future__ import annotations
@@ -38,6 +43,21 @@ _ABUSIVE = re.compile(
     r"(?i)\b(idiot|stupid|moron|dumb|loser|shut\s+up|damn\s+you|fuck\w*|bitch|bastard)\b|"
     r"(傻[逼比]|白痴|蠢货|滚蛋|去死|混蛋|王八蛋|废物|他妈的|尼玛)"
 )
+_INDUCEMENT = re.compile(
+    r"(?i)\b(coupons?|discounts?|vouchers?|promo\s*codes?|codes?\s+promo|gift\s*cards?|"
+    r"gifts?|free(?!\s+to\b)|cash\s*back|cashback|rewards?|points|refunds?|compensat\w*|"
+    r"\d+\s*%\s*off|bons?\s+d['’]achat|r[ée]ductions?|remises?|cadeaux?|gratuit\w*|"
+    r"rembours\w*|d[ée]dommag\w*|cupo(m|ns)|descontos?|brindes?|gr[aá]tis|reembols\w*|"
+    r"compensa[cç][aã]o)\b|"
+    r"(优惠券|优惠|红包|返现|返款|折扣|打折|赠品|礼品|礼物|免费|积分|补偿|退款|现金)"
+)
+_REVIEW_CHANGE = re.compile(
+    r"(?i)\b(chang\w*|updat\w*|edit\w*|remov\w*|delet\w*|revis\w*|modif\w*|withdraw\w*|"
+    r"retir\w*|supprim\w*|alter\w*|apag\w*|excluir)\b[^.!?]{0,40}\b(reviews?|ratings?|"
+    r"stars?|avis|notes?|[ée]toiles?|avalia[cç][aã]o|coment[aá]rio|estrelas?)\b|"
+    r"\b(5|five|cinq|cinco)[\s-]*(stars?|[ée]toiles|estrelas)\b|"
+    r"(修改|删除|删掉|撤销|撤回|改成|改为|追加)[^。！？]{0,10}(评价|评论|差评|好评|星)|好评|五星|5星"
+)
 # TLD-looking words that are not links in these messages (abbreviations, amounts).
 _NOT_HOSTS = frozenset({"e.g", "i.e", "p.m", "a.m", "u.s"})
 
@@ -49,6 +69,7 @@ class ContentRules:
     shop_domain: str
     allowed_hosts: frozenset[str] = frozenset()
     shop_emails: frozenset[str] = frozenset()
+    answers_a_review: bool = False
 
     def host_allowed(self, host: str) -> bool:
         host = host.lower().rstrip(".")
@@ -108,6 +129,10 @@ def violations(text: str, rules: ContentRules) -> Iterable[ContentViolation]:
         yield ContentViolation("off_platform_contact", match.group(0))
     for match in _ABUSIVE.finditer(text):
         yield ContentViolation("abusive_language", match.group(0))
+    if rules.answers_a_review:
+        for pattern in (_INDUCEMENT, _REVIEW_CHANGE):
+            for match in pattern.finditer(text):
+                yield ContentViolation("review_inducement", match.group(0))
 
 
 def check(text: str, rules: ContentRules) -> None:

@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from courteous.errors import PermanentError
-from courteous.events.models import MemberTier, Money, ProductKind, RefundKind
+from courteous.events.models import Aspect, MemberTier, Money, ProductKind, RefundKind
 from courteous.messages import Kind
 
 Short = Annotated[str, Field(min_length=1, max_length=120)]
@@ -100,6 +100,20 @@ class BirthdayGreetingData(_Data):
     coupon: Coupon | None = None
 
 
+class ReviewCareData(_Data):
+    """One apology after a complaint in a review, and how to reach the shop.
+
+    Nothing here can carry an offer (no coupon, no amount): care is never traded for a
+    changed review, and the content rules refuse wording that offers one."""
+
+    shop: ShopInfo
+    order_number: Short | None = None
+    first_name: Short | None = None
+    aspect: Aspect | None = Field(
+        default=None, description="what the complaint was about; absent: said in general"
+    )
+
+
 DATA_MODELS: dict[Kind, type[_Data]] = {
     Kind.PAYMENT_REMINDER: PaymentReminderData,
     Kind.SHIPPING_NOTICE: ShippingNoticeData,
@@ -107,6 +121,7 @@ DATA_MODELS: dict[Kind, type[_Data]] = {
     Kind.DELIVERY_CARE: DeliveryCareData,
     Kind.REFUND_ACK: RefundAckData,
     Kind.BIRTHDAY_GREETING: BirthdayGreetingData,
+    Kind.REVIEW_CARE: ReviewCareData,
 }
 
 
@@ -132,6 +147,7 @@ __all__ = [
     "ParcelDelayData",
     "PaymentReminderData",
     "RefundAckData",
+    "ReviewCareData",
     "ShippingNoticeData",
     "ShopInfo",
     "message_data",

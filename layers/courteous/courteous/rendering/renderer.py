@@ -177,7 +177,7 @@ class TemplateRenderer:
         kind, shop_id = request.kind, request.recipient.shop_id
         context = {**data, **formats.filters(), "locale": locale, "kind": kind.value}
         context["sms_templates"] = self.template_names(kind, locale, "sms", data)
-        rules = content_rules(data)
+        rules = content_rules(data, kind)
         message_class = request.effective_class
         if request.channel is Channel.SMS:
             text = self._render(shop_id, self.template_names(kind, locale, "sms", data), context)
@@ -216,7 +216,7 @@ class TemplateRenderer:
         return OutgoingMessage(text=body, message_class=message_class, subject=subject, html=html)
 
 
-def content_rules(data: dict[str, Any]) -> ContentRules:
+def content_rules(data: dict[str, Any], kind: Kind | None = None) -> ContentRules:
     shop = data["shop"]
     allowed = {
         host
@@ -227,7 +227,10 @@ def content_rules(data: dict[str, Any]) -> ContentRules:
     }
     emails = {str(shop["support_email"]).lower()} if shop.get("support_email") else set()
     return ContentRules(
-        shop_domain=shop["domain"], allowed_hosts=frozenset(allowed), shop_emails=frozenset(emails)
+        shop_domain=shop["domain"],
+        allowed_hosts=frozenset(allowed),
+        shop_emails=frozenset(emails),
+        answers_a_review=kind is Kind.REVIEW_CARE,
     )
 
 

@@ -63,6 +63,12 @@ FULL: dict[Kind, dict[str, Any]] = {
         "handling_days": 3,
     },
     Kind.BIRTHDAY_GREETING: {"shop": SHOP, "first_name": "Wei", "coupon": COUPON},
+    Kind.REVIEW_CARE: {
+        "shop": SHOP,
+        "order_number": "#1001",
+        "first_name": "Wei",
+        "aspect": "delivery",
+    },
 }
 
 # The values each kind may leave out; the check renders with each one absent too.
@@ -73,6 +79,7 @@ OPTIONAL: dict[Kind, tuple[str, ...]] = {
     Kind.DELIVERY_CARE: ("first_name", "review_url", "coupon"),
     Kind.REFUND_ACK: ("amount",),
     Kind.BIRTHDAY_GREETING: ("first_name", "coupon"),
+    Kind.REVIEW_CARE: ("order_number", "first_name", "aspect"),
 }
 
 # Values that pick a template variant, per kind.
@@ -85,6 +92,18 @@ VARIANT_VALUES: dict[Kind, list[dict[str, Any]]] = {
     ],
     Kind.PARCEL_DELAY: [{"apology_number": 1}, {"apology_number": 2}],
     Kind.REFUND_ACK: [{"refund_kind": "refund_only"}, {"refund_kind": "return_and_refund"}],
+    Kind.REVIEW_CARE: [
+        {"aspect": aspect}
+        for aspect in (
+            "delivery",
+            "product_quality",
+            "wrong_or_missing_item",
+            "packaging",
+            "service",
+            "price",
+            "other",
+        )
+    ],
 }
 
 
