@@ -229,7 +229,10 @@ def test_zone_evidence_order_profile_phone_address_shop() -> None:
     address = decide(DEFAULT, LedgerState(), unknown_number, T0)
     assert address.zone_source is ZoneSource.ADDRESS
     assert set(address.zones) == {"America/New_York", "America/Chicago"}
-    nothing = decide(PRESETS["cn"], LedgerState(), request(phone="+15555550123"), T0)
+    email_only = Recipient(shop_id="shop-1", email="buyer@example.com")
+    nothing = decide(
+        PRESETS["cn"], LedgerState(), request(channel="email", recipient=email_only), T0
+    )
     assert (nothing.zones, nothing.zone_source) == (("Asia/Shanghai",), ZoneSource.SHOP)
 
 
