@@ -261,7 +261,7 @@ def test_policy_file_extends_a_preset(tmp_path: pytest.TempPathFactory) -> None:
     path = Path(str(tmp_path)) / "policy.json"
     path.write_text('{"extends": "fr", "version": 4, "min_gap": "PT2H"}', encoding="utf-8")
     policy = load_policy(path)
-    assert policy.label == "fr@4"
+    assert policy.label == "policy@4"
     assert policy.min_gap == timedelta(hours=2)
     assert policy.classes[MessageClass.MARKETING].public_holidays
 

@@ -61,8 +61,11 @@ class ShopPolicies:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise PolicyError(f"{name}: not JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise PolicyError(f"{name}: JSON nested too deeply") from exc
         if isinstance(data, str):
             data = {"extends": data}
         if not isinstance(data, dict):
             raise PolicyError(f"{name}: a policy is a JSON object or a preset name")
-        return policy_from_dict(data)
+        # A policy that changes its preset is labelled by the shop unless it names itself.
+        return policy_from_dict(data, source=shop_id)
