@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo, available_timezones
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from courteous.gate.decide import Action, decide
-from courteous.gate.ledger_state import LedgerState
+from courteous.gate.decide import Action, Reason, decide
+from courteous.gate.ledger_state import LedgerState, SentEntry
 from courteous.gate.policy import ClassRule, Policy, Weekday, Window
 from courteous.messages import MessageClass, MessageRequest, Recipient
 
@@ -184,3 +184,73 @@ def test_around_every_dst_transition(
     while closed(rule, (zone,), cursor):
         cursor += STEP
     assert cursor - STEP < opened <= cursor
+
+
+# Expiry is judged on the earliest allowed instant; a deferral stays before expires_at.
+
+single_windows = windows().map(lambda window: ClassRule(quiet_hours=(window,)))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    zone=st.sampled_from(ZONES),
+    now=instants,
+    rule=single_windows,
+    expires_in=st.integers(1, 2 * 24 * 60 * 60),
+    spread=st.integers(0, 6 * 60 * 60),
+    last_sent_ago=st.one_of(st.none(), st.integers(0, 6 * 60 * 60)),
+    request_id=st.uuids(),
+)
+def test_a_request_that_can_go_before_it_expires_is_never_expired_and_defers_before_it(
+    zone: str,
+    now: datetime,
+    rule: ClassRule,
+    expires_in: int,
+    spread: int,
+    last_sent_ago: int | None,
+    request_id: object,
+) -> None:
+    # Given a policy with a gap of 4 h, a spread, and perhaps a recent send
+    gap = timedelta(hours=4)
+    policy = Policy(
+        classes=dict.fromkeys(MessageClass, rule),
+        defer_spread=timedelta(seconds=spread),
+        caps=(),
+        min_gap=gap,
+    )
+    sends = ()
+    if last_sent_ago is not None:
+        sends = (
+            SentEntry(
+                request_id="earlier",
+                at=now - timedelta(seconds=last_sent_ago),
+                kind="payment_reminder",
+                message_class=MessageClass.SERVICE,
+            ),
+        )
+    expires_at = now + timedelta(seconds=expires_in)
+    request = MessageRequest(
+        request_id=str(request_id),
+        kind="payment_reminder",
+        channel="email",
+        recipient=Recipient(shop_id="s", email="a@example.com", zone=zone),
+        created_at=now,
+        expires_at=expires_at,
+    )
+    # When the gate decides
+    decision = decide(policy, LedgerState(sends=sends), request, now)
+    # Then the earliest allowed instant, by brute force, lies in (cursor - STEP, cursor]
+    start = max([now] + [s.at + gap for s in sends])
+    cursor = start
+    while closed(rule, (zone,), cursor):
+        cursor += STEP
+    if decision.reason is Reason.EXPIRED:
+        assert cursor >= expires_at
+    if cursor - STEP >= expires_at and start < cursor:
+        assert decision.reason is Reason.EXPIRED
+    if start >= expires_at:
+        assert decision.reason is Reason.EXPIRED
+    if decision.action is Action.DEFER:
+        assert decision.not_before is not None
+        assert decision.not_before < expires_at
+        assert not closed(rule, (zone,), decision.not_before)

@@ -2,7 +2,11 @@
 
 The ground truth is `is_closed`: an instant is closed in a zone when the local
 wall-clock time falls in a quiet window, or the local date is a rest day or a public
-holiday. `next_open` finds the earliest open instant without sampling: openness can
+holiday. Holidays are a country's (and, where the recipient's number or address names
+one, its subdivision's: La Reunion within France) from the `holidays` package; for China
+they are the year's official schedule, whose make-up working days are no rest days.
+
+`next_open` finds the earliest open instant without sampling: openness can
 only change where a zone's local time reaches a window's end, where a local date
 begins, or where the zone's offset changes (DST), so those instants are the only
 candidates. Across DST the same wall time may occur twice (both are candidates) or
@@ -38,16 +42,117 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-@cache
-def _holidays(country: str, year: int) -> frozenset[date]:
-    try:
-        # Imported here: most policies never ask, and the package is slow to import.
-        import holidays
+@dataclass(frozen=True)
+class OfficialYear:
+    """One year of an official rest-day schedule: whole breaks and make-up working days."""
 
-        calendar = holidays.country_holidays(country, years=year)
+    source: str
+    breaks: tuple[tuple[date, date], ...]
+    workdays: tuple[date, ...]
+
+    def rest_days(self) -> frozenset[date]:
+        return frozenset(day for first, last in self.breaks for day in _days(first, last))
+
+
+def _d(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+# China's rest days are announced each year by the State Council: the statutory days,
+# the adjusted days around them (放假调休) and the weekend days worked instead (上班).
+# The `holidays` package lists the statutory and adjusted weekdays and the make-up days,
+# but not the weekend days inside a break (15 February 2026 opens the Spring Festival).
+CN_SCHEDULES: dict[int, OfficialYear] = {
+    2025: OfficialYear(
+        source="国务院办公厅关于2025年部分节假日安排的通知 (国办发明电〔2024〕12号, 2024-11-12)",
+        breaks=(
+            (_d("2025-01-01"), _d("2025-01-01")),
+            (_d("2025-01-28"), _d("2025-02-04")),
+            (_d("2025-04-04"), _d("2025-04-06")),
+            (_d("2025-05-01"), _d("2025-05-05")),
+            (_d("2025-05-31"), _d("2025-06-02")),
+            (_d("2025-10-01"), _d("2025-10-08")),
+        ),
+        workdays=(
+            _d("2025-01-26"),
+            _d("2025-02-08"),
+            _d("2025-04-27"),
+            _d("2025-09-28"),
+            _d("2025-10-11"),
+        ),
+    ),
+    2026: OfficialYear(
+        source="国务院办公厅关于2026年部分节假日安排的通知 (2025-11-04, Xinhua)",
+        breaks=(
+            (_d("2026-01-01"), _d("2026-01-03")),
+            (_d("2026-02-15"), _d("2026-02-23")),
+            (_d("2026-04-04"), _d("2026-04-06")),
+            (_d("2026-05-01"), _d("2026-05-05")),
+            (_d("2026-06-19"), _d("2026-06-21")),
+            (_d("2026-09-25"), _d("2026-09-27")),
+            (_d("2026-10-01"), _d("2026-10-07")),
+        ),
+        workdays=(
+            _d("2026-01-04"),
+            _d("2026-02-14"),
+            _d("2026-02-28"),
+            _d("2026-05-09"),
+            _d("2026-09-20"),
+            _d("2026-10-10"),
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class HolidayYear:
+    """The days off and the make-up working days of one calendar in one year."""
+
+    days_off: frozenset[date]
+    workdays: frozenset[date]
+
+
+def holiday_subdivision(country: str, code: str | None) -> str | None:
+    """The `holidays` package's subdivision of `country` that `code` names, if any."""
+    if not code:
+        return None
+    calendar = _calendar_class(country)
+    if calendar is None:
+        return None
+    code = code.strip().upper().removeprefix(f"{country.upper()}-")
+    if code in getattr(calendar, "subdivisions", ()):
+        return code
+    known: dict[str, str] = getattr(calendar, "subdivisions_aliases", {})
+    found = {key.upper(): value for key, value in known.items()}.get(code)
+    return str(found) if found else None
+
+
+@cache
+def _calendar_class(country: str) -> object | None:
+    # Imported here: most policies never ask, and the package is slow to import.
+    import holidays
+
+    try:
+        return type(holidays.country_holidays(country))
     except NotImplementedError:
-        return frozenset()
-    return frozenset(calendar.keys())
+        return None
+
+
+@cache
+def holiday_year(country: str, subdivision: str | None, year: int) -> HolidayYear:
+    import holidays
+
+    if country == "CN" and year in CN_SCHEDULES:
+        official = CN_SCHEDULES[year]
+        return HolidayYear(official.rest_days(), frozenset(official.workdays))
+    try:
+        calendar = holidays.country_holidays(country, subdiv=subdivision, years=year)
+    except NotImplementedError:
+        return HolidayYear(frozenset(), frozenset())
+    workdays = frozenset(
+        day for day in getattr(calendar, "weekend_workdays", ()) if day.year == year
+    )
+    return HolidayYear(frozenset(calendar.keys()), workdays)
 
 
 @dataclass(frozen=True)
@@ -57,6 +162,7 @@ class OpenHours:
     rule: ClassRule
     zones: tuple[str, ...]
     holiday_country: str | None = None
+    holiday_subdivision: str | None = None
 
     def closure(self, instant: datetime) -> Closure | None:
         for name in self.zones:
@@ -71,14 +177,14 @@ class OpenHours:
     def _closure_in(self, zone: ZoneInfo, instant: datetime) -> Closure | None:
         local = instant.astimezone(zone)
         day = local.date()
-        if day.weekday() in self.rule.rest_days:
+        calendar = None
+        if self.rule.public_holidays and self.holiday_country:
+            calendar = holiday_year(self.holiday_country, self.holiday_subdivision, day.year)
+            if day in calendar.days_off:
+                return HOLIDAY
+        # An official make-up working day is no rest day (a Saturday worked in China).
+        if day.weekday() in self.rule.rest_days and not (calendar and day in calendar.workdays):
             return REST_DAY
-        if (
-            self.rule.public_holidays
-            and self.holiday_country
-            and day in _holidays(self.holiday_country, day.year)
-        ):
-            return HOLIDAY
         moment = local.time().replace(tzinfo=None)
         if any(window.contains(moment) for window in self.rule.quiet_hours):
             return QUIET_HOURS

@@ -4,9 +4,14 @@ Checks, in order: a request already committed is sent again (a retry after a cra
 an opt-out, missing consent, a duplicate or an expired request is suppressed; otherwise
 the earliest instant allowed by quiet hours (in every zone the recipient may be in),
 rest days, holidays, the request's own `not_before`, the caps and the minimum gap is
-found. Now → SEND; later → DEFER to that instant (spread over `defer_spread` when the
-wait is a closed night, so a backlog is not one burst); past `expires_at` or never →
-SUPPRESS.
+found. Now → SEND; at or after `expires_at`, or never → SUPPRESS; otherwise DEFER to
+that instant, spread over `defer_spread` when the wait is a closed night (so a backlog
+is not one burst) but always strictly before `expires_at`: expiry is judged on the
+earliest allowed instant, never on where the spread happened to put it.
+
+Conventions: a cap counts the sends in (t - window, t]; the gap is met at exactly
+`min_gap` after the last send; an urgent kind passes quiet hours, rest days and
+holidays alike, never consent, caps or the gap.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from enum import StrEnum
 import phonenumbers
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from courteous.gate.calendar import OpenHours
+from courteous.gate.calendar import OpenHours, holiday_subdivision
 from courteous.gate.ledger_state import LedgerState, SentEntry
 from courteous.gate.policy import Policy
 from courteous.messages import MessageClass, MessageRequest
@@ -105,10 +110,12 @@ def decide(policy: Policy, ledger: LedgerState, request: MessageRequest, now: da
     if request.expires_at is not None and request.expires_at <= now:
         return decision(Action.SUPPRESS, Reason.EXPIRED, "expired before it could be sent")
 
+    holiday_country, subdivision = _holiday_calendar(policy, request, resolution)
     hours = OpenHours(
         rule=policy.rule_for(message_class),
         zones=resolution.zones,
-        holiday_country=_holiday_country(policy, request, resolution),
+        holiday_country=holiday_country,
+        holiday_subdivision=subdivision,
     )
     urgent = request.kind in policy.urgent_kinds
     start = max(now, request.not_before) if request.not_before else now
@@ -126,15 +133,15 @@ def decide(policy: Policy, ledger: LedgerState, request: MessageRequest, now: da
             return decision(Action.SEND, Reason.URGENT, f"urgent kind; {closed} waived")
         return decision(Action.SEND, Reason.ALLOWED, "allowed now")
 
-    first_blocker = _blocker_at(policy, ledger, hours, message_class, now, urgent, request)
-    if blocker in (Reason.QUIET_HOURS, Reason.REST_DAY, Reason.HOLIDAY):
-        earliest = _spread(policy, ledger, hours, message_class, earliest, request)
-    if request.expires_at is not None and earliest > request.expires_at:
+    if request.expires_at is not None and earliest >= request.expires_at:
         return decision(
             Action.SUPPRESS,
             Reason.EXPIRED,
-            f"next allowed instant {earliest.isoformat()} is after it expires",
+            f"next allowed instant {earliest.isoformat()} is not before it expires",
         )
+    first_blocker = _blocker_at(policy, ledger, hours, message_class, now, urgent, request)
+    if blocker in (Reason.QUIET_HOURS, Reason.REST_DAY, Reason.HOLIDAY):
+        earliest = _spread(policy, ledger, hours, message_class, earliest, request)
     return decision(
         Action.DEFER, first_blocker, f"held until {earliest.isoformat()}", not_before=earliest
     )
@@ -183,23 +190,48 @@ def _has_consent(ledger: LedgerState, request: MessageRequest, message_class: Me
     return message_class is MessageClass.SERVICE
 
 
-def _holiday_country(
+# ISO 3166-1 codes of French overseas departments the `holidays` package does not take
+# as aliases of its subdivisions (it knows French Guiana as "GY", Guyana's code).
+_SUBDIVISION_ALIASES = {("FR", "GF"): "973"}
+
+
+def _holiday_calendar(
     policy: Policy, request: MessageRequest, resolution: ZoneResolution
-) -> str | None:
-    if policy.holiday_country:
-        return policy.holiday_country
-    if request.recipient.country:
-        return request.recipient.country.upper()
-    if request.recipient.phone:
-        try:
-            region = phonenumbers.region_code_for_number(
-                phonenumbers.parse(request.recipient.phone, None)
-            )
-        except phonenumbers.NumberParseException:
-            region = None
-        if region and region != "001":
-            return str(region)
-    return country_for_zone(resolution.zones[0])
+) -> tuple[str | None, str | None]:
+    """Whose holidays count: (country, subdivision).
+
+    The policy's country, else the address's, else the number's, else the zone's; the
+    subdivision is the one the address's region or the number's own territory names
+    (a +262 number under a French policy observes La Reunion's holidays).
+    """
+    recipient = request.recipient
+    address = recipient.country.upper() if recipient.country else None
+    phone_region = _phone_region(recipient.phone) if recipient.phone else None
+    country = (
+        policy.holiday_country or address or phone_region or country_for_zone(resolution.zones[0])
+    )
+    if country is None:
+        return None, None
+    evidence = [(address, recipient.region), (phone_region, None)]
+    for territory, region in evidence:
+        if territory is None:
+            continue
+        code = region if territory == country else territory
+        subdivision = _SUBDIVISION_ALIASES.get((country, code or "")) or holiday_subdivision(
+            country, code
+        )
+        if subdivision:
+            return country, subdivision
+    return country, None
+
+
+def _phone_region(phone: str) -> str | None:
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return None
+    region = phonenumbers.region_code_for_number(number)
+    return str(region) if region and region != "001" else None
 
 
 def _cap_release(
@@ -283,8 +315,14 @@ def _spread(
     opening: datetime,
     request: MessageRequest,
 ) -> datetime:
-    """A stable point in [opening, opening + spread) that is still allowed."""
-    seconds = int(policy.defer_spread.total_seconds())
+    """A stable point in [opening, opening + spread) that is still allowed.
+
+    The span is cut short at `expires_at`, so the point is always before it.
+    """
+    span = policy.defer_spread
+    if request.expires_at is not None:
+        span = min(span, request.expires_at - opening)
+    seconds = int(span.total_seconds())
     if seconds <= 0:
         return opening
     digest = hashlib.sha256(request.request_id.encode()).digest()
