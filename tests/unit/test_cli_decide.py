@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,9 +115,46 @@ def test_opt_out_and_consent_flags(capsys: pytest.CaptureFixture[str]) -> None:
         "Europe/Paris",
         "--at",
         "2026-11-20T12:00:00Z",
+        "--consent",
+        "marketing",
         "--json",
     )
     assert json.loads(out)["action"] == "send"
+
+
+def test_marketing_without_a_recorded_yes_is_suppressed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given nothing said about consent: service is implied by the order, marketing is not
+    base = ["decide", "--to", "a@example.com", "--tz", "Europe/Paris"]
+    base += ["--at", "2026-11-20T12:00:00Z", "--json"]
+    _, out, _ = run(capsys, *base, "--kind", "birthday_greeting")
+    assert json.loads(out)["reason"] == "no_consent"
+    _, out, _ = run(capsys, *base, "--kind", "payment_reminder")
+    assert json.loads(out)["action"] == "send"
+    _, out, _ = run(capsys, *base, "--kind", "payment_reminder", "--no-consent", "service")
+    assert json.loads(out)["reason"] == "no_consent"
+
+
+def test_the_same_command_answers_the_same_and_request_id_moves_the_spread(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    base = ["decide", "--kind", "payment_reminder", "--to", "+8613800138000"]
+    base += ["--at", "2026-11-22T23:30:00+08:00", "--json"]
+    first = json.loads(run(capsys, *base)[1])
+    again = json.loads(run(capsys, *base)[1])
+    assert first["not_before"] == again["not_before"]
+    assert first["request_id"] == again["request_id"]
+    spreads = {
+        json.loads(run(capsys, *base, "--request-id", f"order-{i:04d}")[1])["not_before"]
+        for i in range(8)
+    }
+    assert len(spreads) > 1
+    pinned = json.loads(run(capsys, *base, "--request-id", "order-0001")[1])
+    assert (
+        pinned["not_before"]
+        == json.loads(run(capsys, *base, "--request-id", "order-0001")[1])["not_before"]
+    )
 
 
 def test_expiry_before_the_next_allowed_instant_suppresses(
@@ -204,7 +244,7 @@ def test_human_readable_output(capsys: pytest.CaptureFixture[str]) -> None:
         (["--kind", "refund_ack", "--to", "+8613800138000", "--policy", "nowhere"], "--policy:"),
         (
             ["--kind", "refund_ack", "--to", "+8613800138000", "--no-consent", "spam"],
-            "unknown message class",
+            "--no-consent: unknown message class",
         ),
         (
             ["--kind", "refund_ack", "--to", "+8613800138000", "--history", "/nonexistent.json"],
@@ -226,3 +266,108 @@ def test_bad_arguments_exit_non_zero_with_one_line(
     assert message in err
     assert len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
+
+
+NANP = ["--kind", "birthday_greeting", "--to", "+13055551234"]
+
+
+def files(tmp_path: Path) -> dict[str, Path]:
+    made = {
+        "huge_window": '{"caps": [{"name": "x", "classes": ["marketing"], '
+        '"window": "P999999D", "limit": 1}]}',
+        "huge_gap": '{"min_gap": "P999999999D"}',
+        "bare_gap": '{"min_gap": 3600}',
+        "extends_list": '{"extends": ["fr"]}',
+        "extends_object": '{"extends": {"name": "fr"}}',
+        "history_unknown_kind": '[{"at": "2026-11-20T10:00:00Z", "kind": "spam"}]',
+        "history_year_one": '[{"at": "0001-01-01T00:00:00Z", "kind": "payment_reminder"}]',
+        "history_object": '{"at": "2026-11-20T10:00:00Z"}',
+    }
+    paths = {}
+    for name, text in made.items():
+        paths[name] = tmp_path / f"{name}.json"
+        paths[name].write_text(text, encoding="utf-8")
+    for name, raw in {
+        "latin1": b'{"name": "caf\xe9"}',
+        "deep": b"[" * 100_000 + b"]" * 100_000,
+    }.items():
+        paths[name] = tmp_path / f"{name}.json"
+        paths[name].write_bytes(raw)
+    return paths
+
+
+# (arguments, with {name} for a file above; what the one line must say)
+BAD_INPUTS = [
+    (["--at", "0001-01-01T00:00:00Z"], "--at: '0001-01-01T00:00:00Z' is outside"),
+    (["--at", "9999-12-31T23:59:59Z"], "--at: '9999-12-31T23:59:59Z' is outside"),
+    (["--at", "9999-12-31T23:00:00-14:00"], "--at:"),
+    (["--at", ""], "--at: empty"),
+    (["--not-before", ""], "--not-before: empty"),
+    (["--expires", "0001-01-01T00:00:00Z"], "--expires:"),
+    (["--tz", ""], "--tz: unknown time zone: ''"),
+    (["--tz", "localtime"], "--tz: unknown time zone: 'localtime'"),
+    (["--shop", ""], "--shop:"),
+    (["--shop", "s" * 200], "--shop:"),
+    (["--country", ""], "--country:"),
+    (["--region", ""], "--region: empty"),
+    (["--dedupe-key", " "], "--dedupe-key: empty"),
+    (["--class", ""], "--class: unknown message class"),
+    (["--request-id", "short"], "--request-id:"),
+    (["--consent", "marketing", "--no-consent", "marketing"], "both name marketing"),
+    (["--consent", "spam"], "--consent: unknown message class"),
+    (["--policy", "{huge_window}"], "--policy: invalid policy: caps.0.window"),
+    (["--policy", "{huge_gap}"], "--policy: invalid policy: min_gap"),
+    (["--policy", "{bare_gap}"], "min_gap: Value error, a duration is ISO 8601 text"),
+    (["--policy", "{extends_list}"], "--policy: extends: the name of one preset"),
+    (["--policy", "{extends_object}"], "--policy: extends: the name of one preset"),
+    (["--policy", "{latin1}"], "--policy:"),
+    (["--policy", "{deep}"], "nested too deeply"),
+    (["--history", "{latin1}"], "--history:"),
+    (["--history", "{deep}"], "--history:"),
+    (["--history", "{history_unknown_kind}"], "--history entry 0: unknown kind 'spam'"),
+    (["--history", "{history_year_one}"], "--history entry 0:"),
+    (["--history", "{history_object}"], "--history: a JSON list"),
+]
+
+
+@pytest.mark.parametrize(("extra", "message"), BAD_INPUTS)
+def test_bad_input_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, extra: list[str], message: str
+) -> None:
+    # Given a command with one bad input
+    paths = files(tmp_path)
+    args = [arg.format(**paths) if arg.startswith("{") else arg for arg in extra]
+    # When it runs
+    try:
+        code, out, err = run(capsys, "decide", *NANP, *args)
+    except SystemExit as exit_:
+        code, err, out = int(exit_.code or 0), capsys.readouterr().err, ""
+    # Then it answers with one line naming the input, exit status 2, and no traceback
+    assert code == 2
+    assert out == ""
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+# What the `courteous` console script runs.
+ENTRY_POINT = "import sys; from courteous.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def test_output_to_a_closed_pipe_is_one_line_and_exit_2() -> None:
+    # Given a reader that left before anything was written (`| head` that is done)
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", ENTRY_POINT, "decide", *NANP, "--json"],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(writer)
+    assert done.returncode == 2
+    assert done.stderr.strip() == "courteous decide: output closed before it was all written"

@@ -8,7 +8,9 @@ A bad argument exits with status 2 and one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -56,9 +58,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result: int = args.run(args)
+        sys.stdout.flush()
     except CliError as exc:
         print(f"courteous {args.command}: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # The reader left (`| head`): say so once, and keep the interpreter's final
+        # flush from failing on the closed pipe a second time.
+        with contextlib.suppress(OSError, ValueError):  # a stand-in stdout has no descriptor
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(f"courteous {args.command}: output closed before it was all written", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     return result
