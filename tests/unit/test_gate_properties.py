@@ -191,7 +191,7 @@ def test_around_every_dst_transition(
 single_windows = windows().map(lambda window: ClassRule(quiet_hours=(window,)))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     zone=st.sampled_from(ZONES),
     now=instants,
