@@ -12,6 +12,15 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 EVENTS_DIR = REPO_ROOT / "events"
 # Real platform payloads and AWS event shapes, kept with their sources and licences.
 FIXTURES_DIR = REPO_ROOT / "tests" / "fixtures"
+# The settings of the shop the samples in events/webhooks are for: the stores they come
+# from (X-Shopify-Shop-Domain, X-WC-Webhook-Source; see events/webhooks/README.md).
+SAMPLE_SHOP_SETTINGS: dict[str, dict[str, Any]] = {
+    "acme-shop": {
+        "shop_name": "Acme",
+        "shopify_domain": "acme-shop.myshopify.com",
+        "woocommerce_site_url": "https://shop.example.com/",
+    }
+}
 
 
 def load_event(name: str) -> Any:

@@ -333,9 +333,14 @@ def count_webhook_calls(deliveries: int = 20) -> float:
             spec = created.functions["IngestWebhookFunction"]
             os.environ.update(spec.environment)
             boto3.client("ssm").put_parameter(
-                Name="/courteous/shops/acme-shop/webhook-secret/shopify",
+                Name="/courteous/webhook-secrets/acme-shop/shopify",
                 Value="shpss_sample_secret",
                 Type="SecureString",
+            )
+            boto3.client("ssm").put_parameter(
+                Name="/courteous/shops/acme-shop/settings",
+                Value=json.dumps({"shopify_domain": "acme-shop.myshopify.com"}),
+                Type="String",
             )
             factory = ClientFactory()
             boto3.client = factory

@@ -231,7 +231,14 @@ class Driver:
                 json.dumps({"extends": shop.policy}),
                 secure=False,
             )
-            settings = {"shop_name": shop.name, "shop_domain": shop.domain, **shop.settings}
+            settings = {
+                "shop_name": shop.name,
+                "shop_domain": shop.domain,
+                # the store whose webhooks are this shop's
+                "shopify_domain": wh.shopify_domain(shop_id),
+                "woocommerce_site_url": wh.woocommerce_site(shop_id),
+                **shop.settings,
+            }
             self.stack.put_parameter(
                 SETTINGS_PARAMETER.format(shop_id=shop_id), json.dumps(settings), secure=False
             )

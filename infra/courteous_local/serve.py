@@ -19,9 +19,34 @@ from urllib.parse import parse_qs, urlsplit
 
 from courteous_local.decisions import DecisionRow, read_decisions
 from courteous_local.stack import LocalStack
+from courteous_local.webhooks import shopify_domain, woocommerce_site
 
 PLATFORMS = ("shopify", "woocommerce", "generic")
-WEBHOOK_SECRET_PARAMETER = "/courteous/shops/{shop_id}/webhook-secret/{platform}"  # noqa: S105
+WEBHOOK_SECRET_PARAMETER = "/courteous/webhook-secrets/{shop_id}/{platform}"  # noqa: S105
+SETTINGS_PARAMETER = "/courteous/shops/{shop_id}/settings"
+
+
+def local_shop_settings(shop_id: str, **settings: Any) -> dict[str, Any]:
+    """A local shop's settings, naming the stores the local webhooks come from."""
+    return {
+        "shop_name": shop_id,
+        "shopify_domain": shopify_domain(shop_id),
+        "woocommerce_site_url": woocommerce_site(shop_id),
+        **settings,
+    }
+
+
+def seed_shop(stack: LocalStack, shop_id: str, secret: str, **settings: Any) -> None:
+    """The shop's secret for every platform and its settings, in local Parameter Store."""
+    for platform in PLATFORMS:
+        stack.put_parameter(
+            WEBHOOK_SECRET_PARAMETER.format(shop_id=shop_id, platform=platform), secret
+        )
+    stack.put_parameter(
+        SETTINGS_PARAMETER.format(shop_id=shop_id),
+        json.dumps(local_shop_settings(shop_id, **settings)),
+        secure=False,
+    )
 
 
 def decision_line(row: DecisionRow) -> str:
@@ -166,9 +191,7 @@ def run_server(
     )
     with stack:
         for shop in shops:
-            for platform in PLATFORMS:
-                name = WEBHOOK_SECRET_PARAMETER.format(shop_id=shop, platform=platform)
-                stack.put_parameter(name, secret)
+            seed_shop(stack, shop, secret)
         server = Server(stack, port, speed, out)
         out(f"courteous local stack on http://127.0.0.1:{server.port} (Ctrl-C stops it)")
         assert stack.dynamodb is not None
@@ -176,6 +199,10 @@ def run_server(
         for shop in shops:
             for platform in PLATFORMS:
                 out(f"  POST http://127.0.0.1:{server.port}/webhooks/{platform}/{shop}")
+            out(
+                f"  {shop}: X-Shopify-Shop-Domain: {shopify_domain(shop)}, "
+                f"X-WC-Webhook-Source: {woocommerce_site(shop)}"
+            )
         out(f"  webhook secret for every shop and platform: {secret}")
         out(f"  jump ahead: curl -X POST 'http://127.0.0.1:{server.port}/_local/advance?hours=1'")
         if realtime:

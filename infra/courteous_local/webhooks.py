@@ -100,6 +100,16 @@ def _delivery_id(*parts: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
 
 
+def shopify_domain(shop_id: str) -> str:
+    """The local Shopify store of a shop (its `X-Shopify-Shop-Domain`)."""
+    return f"{shop_id.lower()}.myshopify.com"
+
+
+def woocommerce_site(shop_id: str) -> str:
+    """The local WooCommerce site of a shop (its `X-WC-Webhook-Source`, `home_url('/')`)."""
+    return f"https://{shop_id.lower()}.example/"
+
+
 # ---------------------------------------------------------------------- Shopify
 def _shopify_address(person: Person) -> dict[str, Any]:
     return {
@@ -165,7 +175,7 @@ def shopify(shop_id: str, secret: str, topic: str, payload: dict[str, Any], key:
         "Content-Type": "application/json",
         "X-Shopify-Topic": topic,
         "X-Shopify-Hmac-Sha256": sign_shopify(secret, body),
-        "X-Shopify-Shop-Domain": f"{shop_id}.myshopify.com",
+        "X-Shopify-Shop-Domain": shopify_domain(shop_id),
         "X-Shopify-API-Version": "2025-10",
         "X-Shopify-Webhook-Id": _delivery_id("shopify", shop_id, topic, key),
     }
@@ -306,7 +316,7 @@ def woocommerce(
     resource, _, event = topic.partition(".")
     headers = {
         "Content-Type": "application/json",
-        "X-WC-Webhook-Source": f"https://{shop_id}.example/",
+        "X-WC-Webhook-Source": woocommerce_site(shop_id),
         "X-WC-Webhook-Topic": topic,
         "X-WC-Webhook-Resource": resource,
         "X-WC-Webhook-Event": event,

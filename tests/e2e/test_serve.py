@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from courteous_local import webhooks as wh
-from courteous_local.serve import WEBHOOK_SECRET_PARAMETER, Server
+from courteous_local.serve import Server, seed_shop
 from courteous_local.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
@@ -59,9 +59,7 @@ def test_a_real_webhook_posted_to_serve_becomes_a_reminder_an_hour_later(tmp_pat
     )
     hook = wh.shopify("demo-shop", "s3cret", "orders/create", wh.shopify_order(order), "k1")
     with LocalStack(START, state_root=tmp_path, shops=("demo-shop",)) as stack:
-        stack.put_parameter(
-            WEBHOOK_SECRET_PARAMETER.format(shop_id="demo-shop", platform="shopify"), "s3cret"
-        )
+        seed_shop(stack, "demo-shop", "s3cret")
         server = Server(stack, port=0, speed=1.0, out=lines.append)
         thread = threading.Thread(target=server.serve_forever)
         thread.start()

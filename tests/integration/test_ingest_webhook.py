@@ -17,7 +17,7 @@ import pytest
 from courteous import clock
 from courteous_local.provision import Provisioned
 from courteous_local.runtime import InProcessFunction, new_stack_id
-from tests.conftest import load_event
+from tests.conftest import SAMPLE_SHOP_SETTINGS, load_event
 
 SECRETS = {
     "shopify": "shpss_sample_secret",
@@ -64,6 +64,12 @@ def webhook(stack: Provisioned, monkeypatch: pytest.MonkeyPatch) -> Iterator[Web
             Value=secret,
             Type="SecureString",
         )
+    # And its settings naming the stores the samples come from
+    ssm.put_parameter(
+        Name="/courteous/shops/acme-shop/settings",
+        Value=json.dumps(SAMPLE_SHOP_SETTINGS["acme-shop"]),
+        Type="String",
+    )
     # And a rule that copies every canonical event on the bus to a queue we can read
     bus = stack.ref("OrderBus")
     queue_url = boto3.client("sqs").create_queue(QueueName="observed-order-events")["QueueUrl"]
@@ -95,7 +101,8 @@ def test_a_shopify_order_reaches_the_bus_once(webhook: Webhook) -> None:
     assert event["detail-type"] == "OrderCreated"
     assert event["detail"]["order_id"] == "450789469"
     assert event["detail"]["total"] == {"amount": "409.94", "currency": "USD"}
-    assert event["detail"]["customer"]["phone"] == "+15556251199"
+    assert event["detail"]["customer"]["email"] == "bob.norman@hostmail.com"
+    assert event["detail"]["customer"]["phone"] is None  # "555-625-1199" is no real number
 
 
 @pytest.mark.parametrize(
@@ -127,12 +134,21 @@ def test_a_shipment_without_a_customer_carries_the_orders_customer(webhook: Webh
     assert by_type["RefundRequested"]["detail"]["customer"] == customer
 
 
-def test_a_shop_without_a_secret_is_404_and_emits_nothing(webhook: Webhook) -> None:
+def test_a_shop_without_a_secret_is_answered_as_a_wrong_signature(webhook: Webhook) -> None:
+    # Given a delivery signed for acme-shop
     event = load_event("webhooks/shopify_orders_create")
-    event["rawPath"] = event["requestContext"]["http"]["path"] = "/webhooks/shopify/unknown"
-    response = webhook.function.invoke(event)
-    assert response["statusCode"] == 404
-    assert json.loads(response["body"])["error"] == "unknown_shop"
+    # When it is posted for a shop that does not exist, and for acme-shop with a forged
+    # signature
+    unknown = copy.deepcopy(event)
+    unknown["rawPath"] = unknown["requestContext"]["http"]["path"] = "/webhooks/shopify/unknown"
+    unknown["pathParameters"] = {"platform": "shopify", "shop_id": "unknown"}
+    forged = copy.deepcopy(event)
+    forged["headers"]["x-shopify-hmac-sha256"] = "c2lnbmVkIGJ5IHNvbWVvbmUgZWxzZQ=="
+    answers = [webhook.function.invoke(e) for e in (unknown, forged)]
+    # Then both get the same answer, which tells nothing about which shops exist
+    assert answers[0]["statusCode"] == answers[1]["statusCode"] == 401
+    assert answers[0]["body"] == answers[1]["body"]
+    assert json.loads(answers[0]["body"])["error"] == "bad_signature"
     assert webhook.bus_events() == []
 
 

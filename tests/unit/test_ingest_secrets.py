@@ -40,11 +40,11 @@ def secrets_over(client: FakeSsmClient, now: list[datetime]) -> ShopSecrets:
 
 
 def test_a_secret_is_read_once_then_cached() -> None:
-    client = FakeSsmClient({"/courteous/shops/acme/webhook-secret/shopify": "s3cret"})
+    client = FakeSsmClient({"/courteous/webhook-secrets/acme/shopify": "s3cret"})
     secrets = secrets_over(client, [T0])
     assert secrets.get("acme", Platform.SHOPIFY) == "s3cret"
     assert secrets.get("acme", Platform.SHOPIFY) == "s3cret"
-    assert client.calls == ["/courteous/shops/acme/webhook-secret/shopify"]
+    assert client.calls == ["/courteous/webhook-secrets/acme/shopify"]
 
 
 def test_an_unknown_shop_is_none_and_remembered_for_a_minute() -> None:
@@ -57,6 +57,31 @@ def test_an_unknown_shop_is_none_and_remembered_for_a_minute() -> None:
     now[0] = T0 + timedelta(seconds=61)
     assert secrets.get("nobody", Platform.GENERIC) is None
     assert len(client.calls) == 2
+
+
+def test_secrets_live_apart_from_the_shop_settings() -> None:
+    # Functions that read /courteous/shops/* (settings) must not reach a secret.
+    assert DEFAULT_PARAMETER_PATTERN.startswith("/courteous/webhook-secrets/")
+    assert not DEFAULT_PARAMETER_PATTERN.startswith("/courteous/shops/")
+
+
+def test_unknown_shops_are_remembered_in_a_bounded_cache() -> None:
+    # Given a flood of requests for made-up shops
+    client = FakeSsmClient({})
+    now = [T0]
+    provider = SSMProvider(boto3_client=client)
+    secrets = ShopSecrets(
+        provider, DEFAULT_PARAMETER_PATTERN, max_age=300, clock=lambda: now[0], max_unknown=100
+    )
+    for index in range(1000):
+        assert secrets.get(f"made-up-{index}", Platform.SHOPIFY) is None
+    # Then memory stays bounded: only the most recent absences are remembered
+    assert secrets.remembered_unknown == 100
+    calls = len(client.calls)
+    assert secrets.get("made-up-999", Platform.SHOPIFY) is None
+    assert len(client.calls) == calls  # remembered: no SSM call
+    assert secrets.get("made-up-0", Platform.SHOPIFY) is None
+    assert len(client.calls) == calls + 1  # forgotten first: asked again
 
 
 def test_a_failing_parameter_store_is_retryable() -> None:

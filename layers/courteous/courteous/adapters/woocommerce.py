@@ -6,8 +6,9 @@ WooCommerce delivers the resource exactly as its REST API returns it. Topics map
 - `order.created` -> OrderCreated (`paid` when `date_paid` is set)
 - `order.updated`, by status: `processing` -> OrderPaid, `completed` -> OrderShipped
   (tracking from the Shipment Tracking extension's `_wc_shipment_tracking_items`
-  when present), `delivered` (a common custom status) -> OrderDelivered, `cancelled`
-  -> OrderCancelled; `pending`, `on-hold`, `failed` and other statuses emit nothing.
+  when present, its link formatted as the extension does: see `adapters.tracking`),
+  `delivered` (a common custom status) -> OrderDelivered, `cancelled` ->
+  OrderCancelled; `pending`, `on-hold`, `failed` and other statuses emit nothing.
   Every refund listed in `refunds` -> RefundRequested (WooCommerce has no refund
   topic; refunds arrive as order updates). Event ids are stable per fact (order and
   status, refund id), so an order updated twice in the same status is one fact twice,
@@ -15,14 +16,18 @@ WooCommerce delivers the resource exactly as its REST API returns it. Topics map
 - `customer.created`, `customer.updated` -> CustomerUpdated (`member_tier` from the
   customer's meta data; WooCommerce core has no consent fields).
 
-WooCommerce's `*_gmt` instants carry no offset and are UTC. The ping WooCommerce sends
-when a webhook is saved (form body `webhook_id=N`) is answered by the ingestion edge.
+WooCommerce's `*_gmt` instants carry no offset and are UTC; the fields without `_gmt`
+are the site's wall clock. An order whose `date_created_gmt` is null is dated by
+`date_created` at the site's offset, read from another pair of fields (e.g.
+`date_modified` and `date_modified_gmt`), or else by when the delivery arrived. The
+ping WooCommerce sends when a webhook is saved (form body `webhook_id=N`) is answered
+by the ingestion edge.
 """
 
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import Field
@@ -31,14 +36,17 @@ from courteous.adapters.common import (
     PRODUCT_KIND_KEYS,
     AdapterError,
     AdapterResult,
+    Amount,
     Ignored,
     Mapped,
     PlatformModel,
     blank_to_none,
     build,
     currency,
+    drop,
     email_or_none,
     first,
+    fitting_lines,
     instant,
     member_tier_from,
     money_amount,
@@ -47,6 +55,7 @@ from courteous.adapters.common import (
     product_kind_from,
     text_id,
 )
+from courteous.adapters.tracking import format_link, predefined
 from courteous.events.models import (
     CanonicalEvent,
     CustomerProfile,
@@ -68,7 +77,6 @@ TOPIC_HEADER = "x-wc-webhook-topic"
 DELIVERY_HEADER = "x-wc-webhook-delivery-id"
 
 Id = int | str
-Amount = str | int | float
 
 
 class MetaData(PlatformModel):
@@ -119,10 +127,14 @@ class Order(PlatformModel):
     currency: str
     total: Amount
     customer_id: Id | None = None
-    date_created_gmt: str
+    date_created_gmt: str | None = None
+    date_created: str | None = None
     date_modified_gmt: str | None = None
+    date_modified: str | None = None
     date_paid_gmt: str | None = None
+    date_paid: str | None = None
     date_completed_gmt: str | None = None
+    date_completed: str | None = None
     billing: Address | None = None
     shipping: Address | None = None
     line_items: list[OrderLine] = Field(default_factory=list)
@@ -181,10 +193,11 @@ def _order_customer(order: Order) -> OrderCustomer:
     return build(
         OrderCustomer,
         customer_id=_customer_id(order.customer_id),
-        email=email_or_none(billing.email if billing else None),
+        email=email_or_none(billing.email if billing else None, "billing.email"),
         phone=phone_or_none(
             first(shipping.phone if shipping else None, billing.phone if billing else None),
             country,
+            "billing.phone",
         ),
         first_name=first(
             billing.first_name if billing else None, shipping.first_name if shipping else None
@@ -216,27 +229,74 @@ def _line(index: int, line: OrderLine, currency: str) -> LineItem:
         product_id=text_id(line.product_id),
         sku=blank_to_none(line.sku),
         # WooCommerce sends names HTML-escaped ("Ship Your Idea &ndash; Color: Black").
-        title=html.unescape(blank_to_none(line.name) or "item"),
+        title=html.unescape(blank_to_none(line.name) or "item")[:512],
         quantity=line.quantity,
         unit_price={"amount": unit, "currency": currency},
         product_kind=product_kind_from(_meta(line.meta_data, *PRODUCT_KIND_KEYS)),
     )
 
 
-def _created(order: Order, shop_id: str) -> OrderCreated:
-    created_at = _required(order.date_created_gmt, "date_created_gmt")
+def _lines(order: Order) -> list[LineItem]:
+    lines = []
+    for index, line in enumerate(order.line_items):
+        try:
+            lines.append(_line(index, line, order.currency))
+        except AdapterError:
+            drop(f"line_items.{index}", "unmappable")
+    return fitting_lines(lines)
+
+
+def _site_offset(order: Order) -> timedelta | None:
+    """The site's UTC offset, from any pair of a local and a `_gmt` instant."""
+    pairs = (
+        (order.date_modified, order.date_modified_gmt),
+        (order.date_paid, order.date_paid_gmt),
+        (order.date_completed, order.date_completed_gmt),
+    )
+    for local, gmt in pairs:
+        try:
+            local_at, gmt_at = _utc(local, "date"), _utc(gmt, "date_gmt")
+        except AdapterError:
+            continue
+        if local_at is not None and gmt_at is not None:
+            return local_at - gmt_at
+    return None
+
+
+def _created_at(order: Order, received_at: datetime) -> datetime:
+    created = _utc(order.date_created_gmt, "date_created_gmt")
+    if created is not None:
+        return created
+    local = _utc(order.date_created, "date_created")
+    if local is None:
+        raise AdapterError("date_created_gmt", "missing")
+    offset = _site_offset(order)
+    if offset is None:
+        # No way to tell the site's zone: the delivery's arrival is the better guess
+        # for when the order was made (order.created is sent as it is made).
+        drop("date_created_gmt", "dated_on_arrival")
+        return received_at
+    drop("date_created_gmt", "dated_by_site_offset")
+    return local - offset
+
+
+def _created(order: Order, shop_id: str, received_at: datetime) -> OrderCreated:
+    created_at = _created_at(order, received_at)
     return build(
         OrderCreated,
         shop_id=shop_id,
         **_base(order, f"woocommerce:order:{order.id}:created", created_at),
         total={"amount": money_amount(order.total, "total"), "currency": order.currency},
-        line_items=[_line(i, line, order.currency) for i, line in enumerate(order.line_items)],
-        paid=order.date_paid_gmt is not None and bool(order.date_paid_gmt.strip()),
+        line_items=_lines(order),
+        paid=bool(first(order.date_paid_gmt, order.date_paid)),
     )
 
 
 def _modified_at(order: Order) -> datetime:
-    return _required(first(order.date_modified_gmt, order.date_created_gmt), "date_modified_gmt")
+    modified = _utc(order.date_modified_gmt, "date_modified_gmt")
+    if modified is not None:
+        return modified
+    return _required(order.date_created_gmt, "date_modified_gmt")
 
 
 def _paid(order: Order, shop_id: str) -> OrderPaid:
@@ -252,8 +312,40 @@ def _paid(order: Order, shop_id: str) -> OrderPaid:
 def _tracking(order: Order) -> TrackingItem | None:
     value = _meta(order.meta_data, "_wc_shipment_tracking_items")
     if isinstance(value, list) and value and isinstance(value[-1], dict):
-        return parse_payload(TrackingItem, value[-1], "meta_data._wc_shipment_tracking_items")
+        try:
+            return parse_payload(TrackingItem, value[-1], "meta_data._wc_shipment_tracking_items")
+        except AdapterError as exc:
+            drop(exc.field or "meta_data._wc_shipment_tracking_items", "unreadable")
     return None
+
+
+def _carrier_and_link(order: Order, tracking: TrackingItem) -> tuple[str | None, str | None]:
+    """The carrier's name and the tracking link, as the extension would show them."""
+    number = blank_to_none(tracking.tracking_number)
+    place = order.shipping if order.shipping and blank_to_none(order.shipping.country) else None
+    postcode = first(
+        order.shipping.postcode if order.shipping else None,
+        order.billing.postcode if order.billing else None,
+    )
+    country = place.country if place else None
+    custom = blank_to_none(tracking.custom_tracking_provider)
+    if custom is not None:
+        template = blank_to_none(tracking.custom_tracking_link)
+        link = (
+            format_link(template, number or "", postcode, country, str(order.id))
+            if template
+            else None
+        )
+        return custom, link
+    provider = blank_to_none(tracking.tracking_provider)
+    known = predefined(provider) if provider else None
+    if known is None:
+        if provider is not None:
+            drop("meta_data._wc_shipment_tracking_items.tracking_provider", "unknown_provider")
+        return provider, None
+    name, template = known
+    link = format_link(template, number, postcode, country, str(order.id)) if number else None
+    return name, link
 
 
 def _shipped_at(order: Order, tracking: TrackingItem | None) -> datetime:
@@ -267,16 +359,14 @@ def _shipped_at(order: Order, tracking: TrackingItem | None) -> datetime:
 def _shipped(order: Order, shop_id: str) -> OrderShipped:
     tracking = _tracking(order)
     shipped_at = _shipped_at(order, tracking)
-    link = blank_to_none(tracking.custom_tracking_link) if tracking else None
+    carrier, link = _carrier_and_link(order, tracking) if tracking else (None, None)
     return build(
         OrderShipped,
         shop_id=shop_id,
         **_base(order, f"woocommerce:order:{order.id}:shipped", shipped_at),
-        carrier=first(tracking.custom_tracking_provider, tracking.tracking_provider)
-        if tracking
-        else None,
+        carrier=carrier,
         tracking_number=blank_to_none(tracking.tracking_number) if tracking else None,
-        tracking_url=link if link and link.startswith(("https://", "http://")) else None,
+        tracking_url=link,
         destination=(order.shipping or order.billing or Address()).place(),
         shipped_at=shipped_at,
     )
@@ -303,7 +393,11 @@ def _cancelled(order: Order, shop_id: str) -> OrderCancelled:
 def _refunds(order: Order, shop_id: str) -> list[RefundRequested]:
     refunds = []
     for index, refund in enumerate(order.refunds):
-        amount = money_amount(refund.total, f"refunds.{index}.total")
+        try:
+            amount = money_amount(refund.total, f"refunds.{index}.total")
+        except AdapterError as exc:
+            drop(exc.field, "unreadable_money")
+            amount = None
         refunds.append(
             build(
                 RefundRequested,
@@ -350,7 +444,7 @@ def _customer(customer: Customer, shop_id: str, received_at: datetime) -> Custom
         CustomerProfile,
         customer_id=text_id(customer.id),
         email=email_or_none(first(customer.email, billing.email if billing else None)),
-        phone=phone_or_none(billing.phone if billing else None, country),
+        phone=phone_or_none(billing.phone if billing else None, country, "billing.phone"),
         first_name=blank_to_none(customer.first_name),
         last_name=blank_to_none(customer.last_name),
         member_tier=member_tier_from([tier]) if isinstance(tier, str) else None,
@@ -378,7 +472,7 @@ def _order(payload: Any) -> Order:
 def adapt(topic: str, payload: Any, shop_id: str, received_at: datetime) -> AdapterResult:
     """The canonical events for one WooCommerce delivery of `topic`."""
     if topic == "order.created":
-        return Mapped((_created(_order(payload), shop_id),))
+        return Mapped((_created(_order(payload), shop_id, received_at),))
     if topic == "order.updated":
         return _updated(_order(payload), shop_id)
     if topic in ("customer.created", "customer.updated"):

@@ -6,9 +6,10 @@ schema of each model is published in `courteous/events/schemas/` and a contract 
 fails when a shape changes; a breaking change means a new `schema_version`.
 
 Conventions: money is a `Decimal` amount with an ISO 4217 currency (serialised as a
-string, never a float); instants are timezone-aware; countries are ISO 3166-1 alpha-2;
-regions are the province/state code (e.g. "FL", "ON", "ZJ") or name when no code is
-known; phone numbers are E.164.
+string, never a float), in the shop's currency, with the buyer's (`presentment_*`)
+beside it where the platform says what the buyer saw; instants are timezone-aware;
+countries are ISO 3166-1 alpha-2; regions are the province/state code (e.g. "FL",
+"ON", "ZJ") or name when no code is known; phone numbers are E.164.
 """
 
 from __future__ import annotations
@@ -270,7 +271,10 @@ class OrderEvent(CanonicalEvent):
 class OrderCreated(OrderEvent):
     DETAIL_TYPE: ClassVar[str] = "OrderCreated"
 
-    total: Money
+    total: Money = Field(description="in the shop's currency: thresholds are in it")
+    presentment_total: Money | None = Field(
+        default=None, description="what the buyer saw, in their currency: messages quote it"
+    )
     line_items: list[LineItem] = Field(default_factory=list, max_length=500)
     paid: bool = Field(default=False, description="already paid when it was created")
     auto_close_at: AwareDatetime | None = Field(
@@ -292,6 +296,9 @@ class OrderPaid(OrderEvent):
     DETAIL_TYPE: ClassVar[str] = "OrderPaid"
 
     amount: Money | None = None
+    presentment_amount: Money | None = Field(
+        default=None, description="what the buyer paid, in their currency"
+    )
 
 
 class OrderCancelled(OrderEvent):
@@ -324,7 +331,10 @@ class RefundRequested(OrderEvent):
     DETAIL_TYPE: ClassVar[str] = "RefundRequested"
 
     refund_id: Identifier
-    amount: Money | None = None
+    amount: Money | None = Field(default=None, description="in the shop's currency")
+    presentment_amount: Money | None = Field(
+        default=None, description="what the buyer gets back, in their currency"
+    )
     reason: Text | None = None
     kind: RefundKind = RefundKind.REFUND_ONLY
 

@@ -229,6 +229,10 @@ class OrderFlows:
             close_at=close_at,
             amount=event.total.amount,
             currency=event.total.currency,
+            # Thresholds use the shop's money; the reminder quotes what the buyer saw.
+            shown=(event.presentment_total.amount, event.presentment_total.currency)
+            if event.presentment_total
+            else None,
             tier=tier.value if tier else None,
             product_kind=kinds[0].value if kinds else None,
             customer=event.customer,
@@ -333,7 +337,9 @@ class OrderFlows:
         data = PaymentReminderData(
             shop=settings.shop(),
             order_number=state.order_number or state.order_id,
-            amount=Money(amount=state.amount, currency=state.currency or "USD"),
+            amount=Money(amount=state.shown_amount, currency=state.shown_currency)
+            if state.shown_amount is not None and state.shown_currency
+            else Money(amount=state.amount, currency=state.currency or "USD"),
             close_at=state.close_at,
             tier=MemberTier(state.tier) if state.tier else MemberTier.NON_MEMBER,
             product_kind=state.product_kind,
@@ -547,7 +553,7 @@ class OrderFlows:
         data = RefundAckData(
             shop=settings.shop(),
             order_number=event.order_number or state.order_number or event.order_id,
-            amount=event.amount,
+            amount=event.presentment_amount or event.amount,
             refund_kind=event.kind,
             handling_days=settings.refund_handling_days.get(event.kind, 7),
         )

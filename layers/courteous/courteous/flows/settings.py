@@ -4,6 +4,11 @@ Stored as JSON in SSM at `/courteous/shops/<shop_id>/settings` (read through Pow
 Parameters, cached for five minutes). A shop without the parameter gets the defaults
 and its id as its name; a parameter that does not validate is refused (the event waits
 for a retry) rather than half-applied.
+
+`shopify_domain` and `woocommerce_site_url` say which store may post webhooks for the
+shop: a platform signs with a secret that several shops may share (a Shopify app's
+client secret), so the ingestion also checks `X-Shopify-Shop-Domain` /
+`X-WC-Webhook-Source` against these, and refuses a platform the shop did not name.
 """
 
 from __future__ import annotations
@@ -33,6 +38,28 @@ from courteous.rendering.context import Coupon, ShopInfo
 SETTINGS_PARAMETER = "/courteous/shops/{shop_id}/settings"
 CACHE_SECONDS = 300
 
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def normalise_site_url(value: str) -> str:
+    """A store's site URL as `X-WC-Webhook-Source` gives it (WordPress's `home_url('/')`),
+    compared without case in scheme and host, default port or trailing slash; raises
+    `ValueError` for anything else than an http(s) URL of a host."""
+    parts = urlsplit(value.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise ValueError("must be an http(s) URL of the store, e.g. https://shop.example/")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("must be the store's address only, without query or credentials")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError("has an impossible port") from exc
+    host = parts.hostname.lower()
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
 Duration = Annotated[timedelta, Field(gt=timedelta(0))]
 
 
@@ -49,6 +76,16 @@ class ShopSettings(BaseModel):
 
     shop_name: str = Field(min_length=1, max_length=120)
     shop_domain: str = Field(default="example.com", pattern=r"^[a-z0-9.-]+\.[a-z]{2,}$")
+    shopify_domain: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$",
+        description="the X-Shopify-Shop-Domain of this shop's Shopify store",
+    )
+    woocommerce_site_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        description="the X-WC-Webhook-Source of this shop's WooCommerce site",
+    )
     zone: str = Field(
         default="UTC", description="the shop's IANA zone, when nothing tells the customer's"
     )
@@ -105,6 +142,11 @@ class ShopSettings(BaseModel):
     greeting_from: time = time(10, 0)
     greeting_until: time = time(20, 0)
     birthday_coupon: Coupon | None = None
+
+    @field_validator("woocommerce_site_url")
+    @classmethod
+    def _site_url_is_a_store(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_site_url(value)
 
     @field_validator("zone")
     @classmethod

@@ -45,6 +45,9 @@ class OrderState:
     refund_requested_at: datetime | None = None
     amount: Decimal | None = None
     currency: str | None = None
+    # What the buyer saw, when it was in another currency than the shop's.
+    shown_amount: Decimal | None = None
+    shown_currency: str | None = None
     tier: str | None = None
     product_kind: str | None = None
     customer: OrderCustomer | None = None
@@ -71,6 +74,7 @@ def _state_of(shop_id: str, order_id: str, item: dict[str, Any]) -> OrderState:
     customer = item.get("customer", {}).get("S")
     shipment = item.get("shipment", {}).get("S")
     amount = item.get("amount", {}).get("N")
+    shown = item.get("shown_amount", {}).get("N")
     return OrderState(
         shop_id=shop_id,
         order_id=order_id,
@@ -84,6 +88,8 @@ def _state_of(shop_id: str, order_id: str, item: dict[str, Any]) -> OrderState:
         refund_requested_at=_instant(item, "refund_requested_at"),
         amount=Decimal(amount) if amount else None,
         currency=item.get("currency", {}).get("S"),
+        shown_amount=Decimal(shown) if shown else None,
+        shown_currency=item.get("shown_currency", {}).get("S"),
         tier=item.get("tier", {}).get("S"),
         product_kind=item.get("product_kind", {}).get("S"),
         customer=OrderCustomer.model_validate_json(customer) if customer else None,
@@ -148,6 +154,7 @@ class OrderStateStore:
         tier: str | None,
         product_kind: str | None,
         customer: OrderCustomer,
+        shown: tuple[Decimal, str] | None = None,
     ) -> OrderState:
         """Remember the order; returns all it is known for, including a payment or a
         cancellation that arrived before its creation."""
@@ -160,6 +167,8 @@ class OrderStateStore:
                 "order_number": {"S": order_number} if order_number else None,
                 "amount": {"N": str(amount)},
                 "currency": {"S": currency},
+                "shown_amount": {"N": str(shown[0])} if shown else None,
+                "shown_currency": {"S": shown[1]} if shown else None,
                 "tier": {"S": tier} if tier else None,
                 "product_kind": {"S": product_kind} if product_kind else None,
                 "customer": {"S": customer.model_dump_json()},

@@ -7,13 +7,21 @@ import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from courteous.errors import PermanentError
 
-MAX_BODY_BYTES = 256 * 1024
+# The largest body accepted: 4 MiB. A Shopify order with a few hundred line items is
+# well over 256 KB, so the cap is set by what carries the request, not by a guess at
+# "big enough": API Gateway's HTTP API takes payloads up to 10 MB, but a synchronous
+# Lambda invocation carries at most 6 MB of request, and the HTTP API base64-encodes a
+# body it does not treat as text (4/3 of its size) inside an event that also holds the
+# headers and request context. 4 MiB base64-encoded is 5.59 MB, which leaves room for
+# them. What the adapters keep of such a body is only what the canonical event needs.
+MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
 class BodyTooLargeError(PermanentError):
@@ -122,10 +130,17 @@ class WebhookResponse:
         return cls(status, ErrorBody(error=code, message=message, field=field), headers or {})
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def parse_json(raw: bytes) -> Any:
-    """The JSON value of a body; raises `UnreadableBodyError` with a one-line reason."""
+    """The JSON value of a body; raises `UnreadableBodyError` with a one-line reason.
+
+    Numbers with a fraction or exponent are read as exact `Decimal`s (a float would read
+    "1e-400" as 0.0 and "0.1" as an approximation); NaN and Infinity are not JSON."""
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_float=Decimal, parse_constant=_no_constant)
     except UnicodeDecodeError as exc:
         raise UnreadableBodyError("the body is not valid UTF-8") from exc
     except RecursionError as exc:

@@ -6,8 +6,9 @@ from pydantic import Field, field_validator
 
 from courteous.settings import EnvSettings
 
-# Where each shop keeps its webhook secret for each platform (a SecureString).
-DEFAULT_PARAMETER_PATTERN = "/courteous/shops/{shop_id}/webhook-secret/{platform}"
+# Where each shop keeps its webhook secret for each platform (a SecureString), apart
+# from the shop settings under /courteous/shops that other functions read.
+DEFAULT_PARAMETER_PATTERN = "/courteous/webhook-secrets/{shop_id}/{platform}"
 
 
 class IngestSettings(EnvSettings):

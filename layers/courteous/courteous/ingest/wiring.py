@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from courteous import clock
 from courteous.customers.order_contacts import OrderContacts
+from courteous.flows.settings import ShopSettingsSource
 from courteous.ingest.publisher import EventPublisher
 from courteous.ingest.secrets import ShopSecrets
 from courteous.ingest.service import IngestService
@@ -33,5 +34,6 @@ def build_service(settings: IngestSettings) -> IngestService:
         EventPublisher(boto3.client("events"), settings.event_bus_name),
         persistence,
         OrderContacts(boto3.client("dynamodb"), settings.customer_table_name),
+        shop_settings=ShopSettingsSource(boto3.client("ssm")),
         dedupe_seconds=settings.dedupe_seconds,
     )

@@ -2,8 +2,11 @@
 
 A phone number is normalised to E.164 with `phonenumbers`, an e-mail address to its
 trimmed, lower-cased form, so that "+86 138-0013-8000" and "+8613800138000" are one
-recipient. The hash is HMAC-SHA256 under a per-deployment key, so a leaked table does
-not reveal who was contacted and cannot be reversed by hashing a phone-number space.
+recipient. Only a number libphonenumber knows to be assigned in its country is kept:
+"555-555-5555" or "(11) 1111-1111" have the right length but no one can answer them,
+and letters ("555-555-SHIP") are refused rather than read as a keypad spells them.
+The hash is HMAC-SHA256 under a per-deployment key, so a leaked table does not reveal
+who was contacted and cannot be reversed by hashing a phone-number space.
 """
 
 from __future__ import annotations
@@ -21,17 +24,26 @@ class InvalidContactError(ValueError):
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Any letter, in any script (digits and punctuation are not letters).
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 @functools.lru_cache(maxsize=4096)
 def normalise_phone(text: str, default_region: str | None = None) -> str:
-    """The E.164 form of a phone number; raises `InvalidContactError`."""
+    """The E.164 form of a valid phone number; raises `InvalidContactError`.
+
+    An RFC 3966 `tel:` prefix is read; any other letter refuses the number."""
+    stripped = text.strip()
+    if stripped[:4].lower() == "tel:":
+        stripped = stripped[4:]
+    if _LETTER.search(stripped):
+        raise InvalidContactError("letters in a phone number")
     try:
-        number = phonenumbers.parse(text, default_region)
+        number = phonenumbers.parse(stripped, default_region)
     except phonenumbers.NumberParseException as exc:
         raise InvalidContactError(f"not a phone number: {exc}") from exc
-    if not phonenumbers.is_possible_number(number):
-        raise InvalidContactError("not a possible phone number")
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidContactError("not a valid phone number (no such number is assigned)")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
