@@ -176,6 +176,27 @@ def test_the_reminder_is_worded_for_the_tier_and_expires_when_the_order_closes(
     assert "Dear VIP" in text(request)
 
 
+def test_the_reminder_quotes_the_money_the_buyer_saw(env: Provisioned, flows: OrderFlows) -> None:
+    # Given a USD shop's order that the buyer saw, and will pay, in euros
+    shown = {"amount": "377.15", "currency": "EUR"}
+    flows.handle(event("OrderCreated", presentment_total=shown), CREATED)
+    (reminder,) = [
+        timer_of(s) for s in schedules(env).values() if timer_of(s).kind == "payment_reminder"
+    ]
+    flows.fire(reminder, reminder.due_at)
+    (request,) = outbox(env)
+    # Then the reminder names the euros, not the shop's dollars
+    assert request.data["amount"] == shown
+    assert "409.94" not in text(request)
+
+
+def test_a_refund_is_acknowledged_in_the_buyers_money(env: Provisioned, flows: OrderFlows) -> None:
+    shown = {"amount": "38.60", "currency": "EUR"}
+    flows.handle(event("RefundRequested", presentment_amount=shown), CREATED)
+    (ack,) = outbox(env)
+    assert ack.data["amount"] == shown
+
+
 def test_the_reminder_follows_the_orders_largest_line_and_links_to_payment(
     env: Provisioned,
 ) -> None:
