@@ -5,6 +5,7 @@ events on the order bus. The answer codes are the ingestion service's (see
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
@@ -13,12 +14,14 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courteous.ingest import IngestService, WebhookRequest
+from courteous.ingest.contract import describe_request
 from courteous.ingest.http import AcceptedBody, ErrorBody, IgnoredBody
 from courteous.ingest.settings import IngestSettings
 from courteous.ingest.wiring import build_service
 from courteous.observability import logger, metrics, tracer
 
 ROUTE = "/webhooks/<platform>/<shop_id>"
+OPENAPI_PATH = "/webhooks/{platform}/{shop_id}"
 
 
 def _json(description: str, model: type[Any]) -> OpenAPIResponse:
@@ -28,10 +31,16 @@ def _json(description: str, model: type[Any]) -> OpenAPIResponse:
 RESPONSES: dict[int, OpenAPIResponse] = {
     200: _json("Acknowledged without an event: an unused topic, a ping, a test order", IgnoredBody),
     202: _json("Accepted: the canonical events emitted (or already emitted)", AcceptedBody),
-    400: _json("Malformed JSON, or a payload that cannot be mapped (field named)", ErrorBody),
-    401: _json("Missing or wrong signature", ErrorBody),
-    404: _json("Unknown platform, or no secret for this shop and platform", ErrorBody),
-    413: _json("Body over 256 KB", ErrorBody),
+    400: _json(
+        "Malformed JSON, or a body whose event would be meaningless (field named)", ErrorBody
+    ),
+    401: _json(
+        "Missing or wrong signature (also for a shop that does not exist), or a delivery "
+        "from another store than the shop's",
+        ErrorBody,
+    ),
+    404: _json("Unknown platform, or a shop id that cannot be one", ErrorBody),
+    413: _json("Body over 4 MiB", ErrorBody),
     415: _json("Content type is not application/json", ErrorBody),
     503: _json("A dependency failed: deliver again later (Retry-After)", ErrorBody),
 }
@@ -79,12 +88,14 @@ def receive_webhook(platform: str, shop_id: str) -> Response[str]:
 
 
 def openapi_document() -> str:
-    """The endpoint's OpenAPI document (committed as openapi.json beside this module)."""
-    return app.get_openapi_json_schema(
+    """The endpoint's OpenAPI document (committed as openapi.json beside this module):
+    Powertools' route and answers, with the request (headers, bodies) described."""
+    generated = app.get_openapi_json_schema(
         title="courteous webhooks",
         version="1",
         description="Signed order webhooks from shop platforms become canonical events.",
     )
+    return json.dumps(describe_request(json.loads(generated), OPENAPI_PATH), indent=2)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -26,13 +26,26 @@ def test_the_document_describes_the_route_and_every_answer() -> None:
     assert document["openapi"].startswith("3.")
     operation = document["paths"]["/webhooks/{platform}/{shop_id}"]["post"]
     assert operation["operationId"] == "receiveWebhook"
-    assert {p["name"]: p["in"] for p in operation["parameters"]} == {
-        "platform": "path",
-        "shop_id": "path",
-    }
+    where = {p["name"]: p["in"] for p in operation["parameters"]}
+    assert (where.pop("platform"), where.pop("shop_id")) == ("path", "path")
+    assert set(where.values()) == {"header"}
+    assert {"X-Shopify-Topic", "X-WC-Webhook-Signature", "X-Courteous-Signature"} <= set(where)
     assert set(operation["responses"]) == {"200", "202", "400", "401", "404", "413", "415", "503"}
     schemas = document["components"]["schemas"]
     accepted = operation["responses"]["202"]["content"]["application/json"]["schema"]["$ref"]
     assert accepted.endswith("/AcceptedBody")
     assert schemas["AcceptedBody"]["required"] == ["accepted"]
     assert set(schemas["ErrorBody"]["properties"]) == {"error", "message", "field"}
+
+
+def test_the_request_is_described_well_enough_to_be_generated() -> None:
+    # A fuzzer needs the platforms, the shop id's shape, the topics and the bodies
+    operation = json.loads(openapi_document())["paths"]["/webhooks/{platform}/{shop_id}"]["post"]
+    schemas = {p["name"]: p["schema"] for p in operation["parameters"]}
+    assert schemas["platform"]["enum"] == ["shopify", "woocommerce", "generic"]
+    assert "pattern" in schemas["shop_id"]
+    assert "orders/create" in schemas["X-Shopify-Topic"]["enum"]
+    assert "order.updated" in schemas["X-WC-Webhook-Topic"]["enum"]
+    content = operation["requestBody"]["content"]
+    assert set(content) == {"application/json", "application/x-www-form-urlencoded"}
+    assert len(content["application/json"]["schema"]["anyOf"]) == 4
