@@ -21,7 +21,7 @@ from courteous_local.decisions import DecisionRow, read_decisions
 from courteous_local.stack import LocalStack
 from courteous_local.webhooks import shopify_domain, woocommerce_site
 
-PLATFORMS = ("shopify", "woocommerce", "generic")
+PLATFORMS = ("shopify", "woocommerce", "judgeme", "generic")
 WEBHOOK_SECRET_PARAMETER = "/courteous/webhook-secrets/{shop_id}/{platform}"  # noqa: S105
 SETTINGS_PARAMETER = "/courteous/shops/{shop_id}/settings"
 

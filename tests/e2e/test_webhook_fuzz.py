@@ -36,7 +36,12 @@ from schemathesis.checks import (
 )
 from schemathesis.core import NotSet
 
-from courteous.adapters.signatures import sign_generic, sign_shopify, sign_woocommerce
+from courteous.adapters.signatures import (
+    sign_generic,
+    sign_judgeme,
+    sign_shopify,
+    sign_woocommerce,
+)
 from courteous_local.webhooks import shopify_domain, woocommerce_site
 from tests.conftest import REPO_ROOT
 
@@ -131,6 +136,8 @@ def _as_the_shop(platform: str, raw: bytes, headers: dict[str, str]) -> dict[str
         signed["X-WC-Webhook-Signature"] = sign_woocommerce(SECRET, raw)
         signed["X-WC-Webhook-Source"] = woocommerce_site(SHOP)
         signed.setdefault("X-WC-Webhook-Topic", "order.created")
+    elif platform == "judgeme":
+        signed["JUDGEME-HMAC-SHA256"] = sign_judgeme(SECRET, raw)
     elif platform == "generic":
         signed["X-Courteous-Signature"] = sign_generic(SECRET, raw, int(time.time()))
     return signed

@@ -45,8 +45,8 @@ def test_judgemes_review_created_body_becomes_a_review_posted() -> None:
     assert event.order_id is None and event.platform is Platform.JUDGEME
     assert event.posted_at == datetime(2023, 10, 5, 13, 35, 1, tzinfo=UTC)
     # And a retry of the same delivery has the same delivery id
-    assert delivery_id_of(Platform.JUDGEME, {}, body) == delivery_id_of(
-        Platform.JUDGEME, {}, payload()
+    assert delivery_id_of(Platform.JUDGEME, {}, body, b"") == delivery_id_of(
+        Platform.JUDGEME, {}, payload(), b""
     )
 
 

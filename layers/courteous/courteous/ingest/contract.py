@@ -68,6 +68,11 @@ _HEADERS: list[tuple[str, str, dict[str, Any]]] = [
         {"type": "string", "maxLength": 2048},
     ),
     (
+        "JUDGEME-HMAC-SHA256",
+        "judgeme: hex HMAC-SHA256 of the raw body with the shop's private token",
+        {"type": "string", "maxLength": 2048},
+    ),
+    (
         "X-Courteous-Signature",
         "generic: t=<unix seconds>,v1=<hex HMAC-SHA256 of 't.' + body>",
         {"type": "string", "maxLength": 2048},
