@@ -4,10 +4,11 @@
 
 shipped_at = order_delivered_carrier_date (the hand-over to the carrier), delivered_at =
 order_delivered_customer_date, origin = the seller's state, destination = BR-<customer
-state>, promised_at = order_estimated_delivery_date (Olist's own promise, made at
-purchase). Olist's timestamps are naive local times in Brazil; they are written with
-the offset of Brasília (-03:00). Rows are written as found, including the bad ones:
-the evaluation skips and counts those itself. Not part of the package.
+state>, postcode = the customer's postcode prefix (the first five digits of the CEP),
+promised_at = order_estimated_delivery_date (Olist's own promise, made at purchase).
+Olist's timestamps are naive local times in Brazil; they are written with the offset of
+Brasília (-03:00). Rows are written as found, including the bad ones: the evaluation
+skips and counts those itself. Not part of the package.
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ import csv
 import sys
 from pathlib import Path
 
-COLUMNS = ["shipped_at", "delivered_at", "origin", "destination", "carrier", "promised_at"]
+COLUMNS = [
+    "shipped_at",
+    "delivered_at",
+    "origin",
+    "destination",
+    "carrier",
+    "postcode",
+    "promised_at",
+]
 
 
 def local(text: str) -> str:
@@ -28,7 +37,7 @@ def main(folder: Path) -> int:
         with (folder / name).open(encoding="utf-8", newline="") as handle:
             return list(csv.DictReader(handle))
 
-    customers = {r["customer_id"]: r["customer_state"] for r in rows("olist_customers_dataset.csv")}
+    customers = {r["customer_id"]: r for r in rows("olist_customers_dataset.csv")}
     sellers = {r["seller_id"]: r["seller_state"] for r in rows("olist_sellers_dataset.csv")}
     seller_of: dict[str, str] = {}
     for item in rows("olist_order_items_dataset.csv"):
@@ -38,7 +47,8 @@ def main(folder: Path) -> int:
     for order in rows("olist_orders_dataset.csv"):
         if order["order_status"] != "delivered":
             continue
-        state = customers.get(order["customer_id"], "")
+        customer = customers.get(order["customer_id"], {})
+        state = customer.get("customer_state", "")
         writer.writerow(
             {
                 "shipped_at": local(order["order_delivered_carrier_date"]),
@@ -46,6 +56,7 @@ def main(folder: Path) -> int:
                 "origin": sellers.get(seller_of.get(order["order_id"], ""), ""),
                 "destination": f"BR-{state}" if state else "",
                 "carrier": "",
+                "postcode": customer.get("customer_zip_code_prefix", ""),
                 "promised_at": local(order["order_estimated_delivery_date"]),
             }
         )

@@ -48,11 +48,11 @@ class FixedEstimator:
     def __init__(self) -> None:
         self.observed: list[tuple[Any, ...]] = []
 
-    def estimate(self, *args: Any) -> FixedEstimate:
+    def estimate(self, *args: Any, **facts: Any) -> FixedEstimate:
         return FixedEstimate(date(2026, 11, 24), date(2026, 11, 25))
 
-    def observe(self, *args: Any) -> None:
-        self.observed.append(args)
+    def observe(self, *args: Any, **facts: Any) -> None:
+        self.observed.append((*args, facts))
 
 
 @pytest.fixture
@@ -438,12 +438,17 @@ def test_delivery_asks_for_care_a_day_later_and_teaches_the_estimator(env: Provi
     # When it is delivered
     delivered = event("OrderDelivered")
     result = flows.handle(delivered, delivered.occurred_at)
-    # Then the estimator learns the transit and care is due a day later, not before
+    # Then the estimator learns the transit and the date it promised at shipping (for
+    # the shop's on-time record), and care is due a day later, not before
     assert len(estimator.observed) == 1
+    assert estimator.observed[0][-1]["promised"] == date(2026, 11, 25)
     (care,) = result.timers
     assert care.kind == "delivery_care"
     assert care.due_at == delivered.occurred_at + timedelta(days=1)
     assert outbox(env) == []
+    # And the same delivery reported again is not learned, nor its promise counted, twice
+    flows.handle(delivered, delivered.occurred_at + timedelta(minutes=5))
+    assert len(estimator.observed) == 1
     # And when it falls due, a service message with the review invitation is asked for
     flows.fire(care, care.due_at)
     (request,) = outbox(env)

@@ -49,7 +49,13 @@ def local_date(instant: datetime, country: str | None, region: str | None) -> da
 def count_days(
     start: date, end: date, *, business: bool, country: str | None, region: str | None
 ) -> int:
-    """Days from `start` to `end` (0 when the same day); business days skip the rest."""
+    """Days from `start` to `end` (0 when the same day); business days skip the rest.
+
+    In business days this is the fewest n with `add_days(start, n) >= end`: a parcel
+    delivered on a Saturday counts as taking until Monday. So "delivered within n days"
+    and "delivered by the date n days on" are the same statement, and a promise read
+    from these counts is kept exactly when the count says so (counting only the
+    business days up to Saturday would call it Friday's, and late against Friday)."""
     if not business or end <= start:
         return (end - start).days
     days, day = 0, start
@@ -57,6 +63,8 @@ def count_days(
         day += timedelta(days=1)
         if is_business_day(day, country, region):
             days += 1
+    if not is_business_day(end, country, region):
+        days += 1
     return days
 
 

@@ -1,4 +1,4 @@
-"""Score the estimator on a shop's delivery history: train on the past, test on the rest.
+"""Score the estimator on a shop's delivery history, replayed as it would have run live.
 
 CSV columns (header row, UTF-8):
 
@@ -9,30 +9,38 @@ CSV columns (header row, UTF-8):
 | origin       | yes      | SP (the origin region)      |
 | destination  | yes      | BR-PR (country-region) or a country code |
 | carrier      | no       | Correios                    |
+| postcode     | no       | 80250 (the destination's postcode or its prefix) |
 | promised_at  | no       | 2017-08-01 (a baseline promise to compare with) |
 
-Instants without an offset are read as UTC. Rows are ordered by `shipped_at`; the first
-`split` share (or those shipped before `split_at`) train the model, the rest are scored.
-Bad rows (a missing or unreadable date, delivery before hand-over) are skipped and
-counted by reason, never fatal. A row is on time when delivered on or before the
-promised (`latest`) date in the destination's calendar; slack is promised minus actual
-delivery day.
+Instants without an offset are read as UTC. The history is replayed in time order as
+the deployed system sees it: at each parcel's hand-over (`shipped_at`) it gets a promise
+from what was delivered by then, and at each delivery (`delivered_at`) the transit is
+learned and the promise's outcome is counted towards the shop's calibrated level. Rows
+are ordered by `shipped_at`; those in the first `split` share (or shipped before
+`split_at`) only warm the estimator up, the rest are scored, so every parameter is
+fixed before the scored period begins. Bad rows (a missing or unreadable date, delivery
+before hand-over) are skipped and counted by reason, never fatal. A row is on time when
+delivered on or before the promised (`latest`) date in the destination's calendar;
+slack is promised minus actual delivery day.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import statistics
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from courteous.eta.days import local_date
-from courteous.eta.model import LEVELS, Estimator, EtaConfig, MemoryEtaStore
+from courteous.eta.model import LEVELS, Estimate, Estimator, EtaConfig, MemoryEtaStore
 
 SHOP = "history"
+# A month's on-time rate counts towards the worst month only with this many scored rows.
+MONTH_MIN_ROWS = 50
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,15 @@ class Delivery:
     region: str | None
     carrier: str | None
     promised: date | None
+    postcode: str | None = None
+
+    @property
+    def delivered_on(self) -> date:
+        return local_date(self.delivered_at, self.country, self.region)
+
+    @property
+    def shipped_on(self) -> date:
+        return local_date(self.shipped_at, self.country, self.region)
 
 
 def _instant(text: str) -> datetime:
@@ -103,36 +120,101 @@ def read_history(lines: Iterable[str]) -> tuple[list[Delivery], Counter[str]]:
                 region=region,
                 carrier=(row.get("carrier") or "").strip() or None,
                 promised=promised,
+                postcode=(row.get("postcode") or "").strip() or None,
             )
         )
     rows.sort(key=lambda d: d.shipped_at)
     return rows, skipped
 
 
-def split_rows(
-    rows: list[Delivery], split: float | None, split_at: datetime | None
-) -> tuple[list[Delivery], list[Delivery]]:
+def scored_from(rows: list[Delivery], split: float | None, split_at: datetime | None) -> int:
+    """The index of the first scored row (rows are ordered by `shipped_at`)."""
     if split_at is not None:
-        return [r for r in rows if r.shipped_at < split_at], [
-            r for r in rows if r.shipped_at >= split_at
-        ]
-    cut = int(len(rows) * (split if split is not None else 0.7))
-    return rows[:cut], rows[cut:]
+        return next((i for i, r in enumerate(rows) if r.shipped_at >= split_at), len(rows))
+    return int(len(rows) * (split if split is not None else 0.7))
 
 
-def _figures(pairs: list[tuple[date, date, date | None]]) -> dict[str, Any]:
-    """(promised, delivered, median estimate) triples -> the issue's figures."""
-    if not pairs:
-        return {"rows": 0, "on_time_rate": None, "median_slack_days": None}
-    slack = [(promised - delivered).days for promised, delivered, _ in pairs]
-    figures: dict[str, Any] = {
-        "rows": len(pairs),
-        "on_time_rate": round(sum(1 for s in slack if s >= 0) / len(pairs), 4),
-        "median_slack_days": statistics.median(slack),
+def replay(rows: list[Delivery], config: EtaConfig | None = None) -> list[Estimate | None]:
+    """Each row's promise, made at its hand-over from the deliveries known by then.
+
+    Events are taken in time order; a delivery at the very instant of another parcel's
+    hand-over counts as known then. The estimator's store only ever sees a delivery
+    when its instant has come, so nothing later can reach an earlier promise."""
+    estimator = Estimator(MemoryEtaStore(), config)
+    # (instant, 0 = delivery / 1 = hand-over, row); a parcel delivered at its own
+    # hand-over instant is still promised before it is learned (2 sorts after 1).
+    events = [(row.shipped_at, 1, i) for i, row in enumerate(rows)]
+    events += [
+        (row.delivered_at, 0 if row.delivered_at > row.shipped_at else 2, i)
+        for i, row in enumerate(rows)
+    ]
+    events.sort(key=lambda event: (event[0], event[1], event[2]))
+    promises: list[Estimate | None] = [None] * len(rows)
+    for _, kind, i in events:
+        row = rows[i]
+        if kind == 1:
+            promises[i] = estimator.estimate(
+                SHOP,
+                row.carrier,
+                row.origin,
+                row.country,
+                row.region,
+                row.shipped_at,
+                postal_code=row.postcode,
+            )
+            continue
+        promise = promises[i]
+        estimator.observe(
+            SHOP,
+            row.carrier,
+            row.origin,
+            row.country,
+            row.region,
+            row.shipped_at,
+            row.delivered_at,
+            postal_code=row.postcode,
+            promised=promise.latest if promise else None,
+        )
+    return promises
+
+
+def _percentile(values: list[int], share: float) -> float:
+    """The `share` percentile with linear interpolation (as `statistics.quantiles`)."""
+    ordered = sorted(values)
+    position = share * (len(ordered) - 1)
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def figures(scored: list[tuple[date, Delivery, date | None]]) -> dict[str, Any]:
+    """(promised latest date, the delivery, median estimate) -> the scorer's figures."""
+    if not scored:
+        return {
+            "rows": 0,
+            "on_time_rate": None,
+            "median_slack_days": None,
+            "p75_slack_days": None,
+            "worst_month_on_time_rate": None,
+        }
+    slack = [(promised - row.delivered_on).days for promised, row, _ in scored]
+    months: dict[str, list[bool]] = defaultdict(list)
+    for (_, row, _), days in zip(scored, slack, strict=True):
+        months[f"{row.shipped_on:%Y-%m}"].append(days >= 0)
+    by_month = {
+        month: round(sum(kept) / len(kept), 4)
+        for month, kept in sorted(months.items())
+        if len(kept) >= MONTH_MIN_ROWS
     }
-    errors = [abs((mid - delivered).days) for _, delivered, mid in pairs if mid is not None]
-    figures["mean_abs_error_days"] = round(statistics.fmean(errors), 3) if errors else None
-    return figures
+    errors = [abs((mid - row.delivered_on).days) for _, row, mid in scored if mid is not None]
+    return {
+        "rows": len(scored),
+        "on_time_rate": round(sum(1 for s in slack if s >= 0) / len(scored), 4),
+        "median_slack_days": statistics.median(slack),
+        "p75_slack_days": _percentile(slack, 0.75),
+        "worst_month_on_time_rate": min(by_month.values()) if by_month else None,
+        "months": by_month,
+        "mean_abs_error_days": round(statistics.fmean(errors), 3) if errors else None,
+    }
 
 
 def evaluate(
@@ -143,40 +225,45 @@ def evaluate(
     split_at: datetime | None = None,
     config: EtaConfig | None = None,
 ) -> dict[str, Any]:
-    train, test = split_rows(rows, split, split_at)
-    estimator = Estimator(MemoryEtaStore(), config)
-    for row in train:
-        estimator.observe(
-            SHOP, row.carrier, row.origin, row.country, row.region, row.shipped_at, row.delivered_at
-        )
+    config = config or EtaConfig()
+    first = scored_from(rows, split, split_at)
+    promises = replay(rows, config)
     coverage: Counter[str] = Counter()
-    ours: list[tuple[date, date, date | None]] = []
-    baseline: list[tuple[date, date, date | None]] = []
-    for row in test:
-        delivered = local_date(row.delivered_at, row.country, row.region)
+    ours: list[tuple[date, Delivery, date | None]] = []
+    baseline: list[tuple[date, Delivery, date | None]] = []
+    levels: list[float] = []
+    for row, promise in zip(rows[first:], promises[first:], strict=True):
         if row.promised is not None:
-            baseline.append((row.promised, delivered, None))
-        estimate = estimator.estimate(
-            SHOP, row.carrier, row.origin, row.country, row.region, row.shipped_at
-        )
-        if estimate is None:
+            baseline.append((row.promised, row, None))
+        if promise is None:
             coverage["none"] += 1
             continue
-        coverage[estimate.level] += 1
-        ours.append((estimate.latest, delivered, estimate.date))
-    used = len(train) + len(test)
+        coverage[promise.level] += 1
+        levels.append(promise.confidence)
+        ours.append((promise.latest, row, promise.date))
+    calibration = config.calibration
     result: dict[str, Any] = {
-        **_figures(ours),
-        "rows_used": used,
-        "rows_trained": len(train),
-        "rows_scored": len(test),
+        **figures(ours),
+        "rows_used": len(rows),
+        "rows_trained": first,
+        "rows_scored": len(rows) - first,
         "rows_skipped": sum(skipped.values()),
         "skipped_because": dict(sorted(skipped.items())),
         "coverage": {level: coverage.get(level, 0) for level in (*LEVELS, "none")},
-        "confidence": estimator.config.confidence,
-        "business_days": estimator.config.business_days,
-        "half_life_days": estimator.config.half_life_days,
+        "level": (
+            {"fixed": config.fixed_level}
+            if config.fixed_level is not None
+            else {
+                "target": calibration.target,
+                "step": calibration.step,
+                "start": calibration.start,
+            }
+        ),
+        "median_level_read": statistics.median(levels) if levels else None,
+        "business_days": config.business_days,
+        "half_life_days": config.half_life_days,
+        "postcode_area": config.postcode_area,
     }
     if baseline:
-        result["promised_at"] = _figures(baseline)
+        result["promised_at"] = figures(baseline)
     return result

@@ -23,6 +23,8 @@ class Estimator(Protocol):
         destination_country: str | None,
         destination_region: str | None,
         shipped_at: dt.datetime,
+        *,
+        postal_code: str | None = None,
     ) -> DeliveryEstimate | None: ...
 
     def observe(
@@ -34,7 +36,12 @@ class Estimator(Protocol):
         destination_region: str | None,
         shipped_at: dt.datetime,
         delivered_at: dt.datetime,
-    ) -> object: ...
+        *,
+        postal_code: str | None = None,
+        promised: dt.date | None = None,
+    ) -> object:
+        """Learn the transit and, when a date was promised, whether it was kept."""
+        ...
 
 
 class NoEstimates:
@@ -48,6 +55,8 @@ class NoEstimates:
         destination_country: str | None,
         destination_region: str | None,
         shipped_at: dt.datetime,
+        *,
+        postal_code: str | None = None,
     ) -> DeliveryEstimate | None:
         return None
 
@@ -60,5 +69,8 @@ class NoEstimates:
         destination_region: str | None,
         shipped_at: dt.datetime,
         delivered_at: dt.datetime,
+        *,
+        postal_code: str | None = None,
+        promised: dt.date | None = None,
     ) -> None:
         return None

@@ -14,7 +14,8 @@ why when it produces nothing. The gate decides when, and whether, each request g
 - OrderShipped: a shipping notice (with the learned date only when there is one) and a
   late-parcel check at the end of the estimate's range (or the shop's default transit).
 - Late check: an apology if the parcel has not arrived, at most two per order.
-- OrderDelivered: learn the transit time, cancel the late checks, set the care timer.
+- OrderDelivered: learn the transit time and whether the promised date was kept (once
+  per order), cancel the late checks, set the care timer.
 - Care timer (a day after delivery): a care message with a review invitation (marketing
   if it carries a coupon), unless a refund was asked for meanwhile.
 - RefundRequested: acknowledge at once, with the handling time for its kind.
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -364,8 +365,15 @@ class OrderFlows:
         origin = event.origin.region if event.origin else None
         country = event.destination.country if event.destination else event.customer.country
         region = event.destination.region if event.destination else event.customer.region
+        postal_code = event.destination.postal_code if event.destination else None
         estimate = self._estimator.estimate(
-            event.shop_id, event.carrier, origin, country, region, event.shipped_at
+            event.shop_id,
+            event.carrier,
+            origin,
+            country,
+            region,
+            event.shipped_at,
+            postal_code=postal_code,
         )
         shipment = {
             "carrier": event.carrier,
@@ -374,6 +382,7 @@ class OrderFlows:
             "origin": origin,
             "country": country,
             "region": region,
+            "postal_code": postal_code,
             "expected_by": estimate.latest.isoformat() if estimate else None,
         }
         self._state.mark(
@@ -474,6 +483,9 @@ class OrderFlows:
     # ------------------------------------------------------------------ delivery
     def _delivered(self, event: OrderDelivered, now: datetime) -> FlowResult:
         settings = self._settings_for(event.shop_id)
+        # Read before marking: a delivery reported twice is learned, and its promise
+        # counted, only the first time.
+        known = self._state.load(event.shop_id, event.order_id).delivered_at is not None
         self._state.mark(
             event.shop_id,
             event.order_id,
@@ -489,7 +501,8 @@ class OrderFlows:
             if self._timers.cancel("late_check", event.shop_id, event.order_id, seq)
         ]
         shipment = state.shipment or {}
-        if state.shipped_at is not None:
+        if state.shipped_at is not None and not known:
+            expected = shipment.get("expected_by")
             self._estimator.observe(
                 event.shop_id,
                 shipment.get("carrier"),
@@ -498,6 +511,8 @@ class OrderFlows:
                 shipment.get("region"),
                 state.shipped_at,
                 event.delivered_at,
+                postal_code=shipment.get("postal_code"),
+                promised=date.fromisoformat(expected) if expected else None,
             )
         # The care message is decided when it is due: a refund asked for in between
         # makes a review invitation the wrong thing to send.
