@@ -5,7 +5,8 @@
 shipped_at = order_delivered_carrier_date (the hand-over to the carrier), delivered_at =
 order_delivered_customer_date, origin = the seller's state, destination = BR-<customer
 state>, postcode = the customer's postcode prefix (the first five digits of the CEP),
-promised_at = order_estimated_delivery_date (Olist's own promise, made at purchase).
+promised_at = order_estimated_delivery_date (Olist's own promise, made at purchase),
+ordered_at = order_purchase_timestamp (not read by the evaluation; for analysis).
 Olist's timestamps are naive local times in Brazil; they are written with the offset of
 Brasília (-03:00). Rows are written as found, including the bad ones: the evaluation
 skips and counts those itself. Not part of the package.
@@ -25,6 +26,7 @@ COLUMNS = [
     "carrier",
     "postcode",
     "promised_at",
+    "ordered_at",
 ]
 
 
@@ -58,6 +60,7 @@ def main(folder: Path) -> int:
                 "carrier": "",
                 "postcode": customer.get("customer_zip_code_prefix", ""),
                 "promised_at": local(order["order_estimated_delivery_date"]),
+                "ordered_at": local(order["order_purchase_timestamp"]),
             }
         )
     return 0

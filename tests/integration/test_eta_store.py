@@ -1,10 +1,12 @@
 """What the estimator learns, on DynamoDB: concurrent deliveries and outcomes land
-exactly (moto's server), and `eta status` reads a shop's record back."""
+exactly (on DynamoDB Local, whose writes are atomic as DynamoDB's are; moto's server
+can lose an update between two threads), and `eta status` reads a shop's record back."""
 
 from __future__ import annotations
 
 import json
 import threading
+import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +19,7 @@ from courteous.eta.calibration import Calibration
 from courteous.eta.model import Estimator, EtaConfig, histogram_of, month_key
 from courteous.eta.store import DynamoEtaStore
 from courteous_local.provision import provision
-from courteous_local.servers import Engine, local_dynamodb_client, moto_server
+from courteous_local.servers import Engine, dynamodb_engine, local_dynamodb_client
 from courteous_local.template import default_template_path, load_template
 
 SHIPPED = datetime(2026, 10, 5, 14, 0, tzinfo=UTC)  # a Monday
@@ -25,7 +27,9 @@ SHIPPED = datetime(2026, 10, 5, 14, 0, tzinfo=UTC)  # a Monday
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Engine]:
-    with moto_server() as engine:
+    with dynamodb_engine() as engine:
+        if engine.note:
+            warnings.warn(engine.note, stacklevel=1)
         yield engine
 
 

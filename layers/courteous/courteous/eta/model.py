@@ -214,12 +214,13 @@ class Estimator:
             )
         }
         if promised is not None:
-            updates[month_key(shop_id, end)] = {"promises": 1, "late": int(end > promised)}
-        self._store.add(updates)
-        if promised is not None:
+            # The level first: it is the step that may fail under contention, and a
+            # retry of a delivery that failed there has not added anything yet.
             self._store.record_outcome(
                 record_key(shop_id), end > promised, self.config.calibration.after
             )
+            updates[month_key(shop_id, end)] = {"promises": 1, "late": int(end > promised)}
+        self._store.add(updates)
         return days
 
     def record(self, shop_id: str) -> OnTimeRecord:

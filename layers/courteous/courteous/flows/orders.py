@@ -483,25 +483,12 @@ class OrderFlows:
     # ------------------------------------------------------------------ delivery
     def _delivered(self, event: OrderDelivered, now: datetime) -> FlowResult:
         settings = self._settings_for(event.shop_id)
-        # Read before marking: a delivery reported twice is learned, and its promise
-        # counted, only the first time.
-        known = self._state.load(event.shop_id, event.order_id).delivered_at is not None
-        self._state.mark(
-            event.shop_id,
-            event.order_id,
-            "delivered_at",
-            event.delivered_at,
-            customer=event.customer,
-            order_number=event.order_number,
-        )
+        # Learn before marking the delivery: a delivery reported twice is learned, and
+        # its promise counted, only the first time, and one that failed to be learned
+        # is not marked, so its retry learns it.
         state = self._state.load(event.shop_id, event.order_id)
-        cancelled = [
-            f"late_check {seq}"
-            for seq in (1, 2)
-            if self._timers.cancel("late_check", event.shop_id, event.order_id, seq)
-        ]
         shipment = state.shipment or {}
-        if state.shipped_at is not None and not known:
+        if state.shipped_at is not None and state.delivered_at is None:
             expected = shipment.get("expected_by")
             self._estimator.observe(
                 event.shop_id,
@@ -514,6 +501,19 @@ class OrderFlows:
                 postal_code=shipment.get("postal_code"),
                 promised=date.fromisoformat(expected) if expected else None,
             )
+        self._state.mark(
+            event.shop_id,
+            event.order_id,
+            "delivered_at",
+            event.delivered_at,
+            customer=event.customer,
+            order_number=event.order_number,
+        )
+        cancelled = [
+            f"late_check {seq}"
+            for seq in (1, 2)
+            if self._timers.cancel("late_check", event.shop_id, event.order_id, seq)
+        ]
         # The care message is decided when it is due: a refund asked for in between
         # makes a review invitation the wrong thing to send.
         care = Timer(
