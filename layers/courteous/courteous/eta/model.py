@@ -42,14 +42,15 @@ class EtaConfig:
     calibration: Calibration = field(default_factory=Calibration)
     # A fixed quantile level instead of the calibrated one (for comparison only).
     fixed_level: float | None = None
-    # Recency weighting is available (a half-life in days) but off by default: on the
-    # training part of the Olist sample it made promises later without making them
-    # more reliable (docs/eta.md).
+    # Recency weighting is available (a half-life in days) but off by default: with the
+    # level calibrated it traded a little more on time for a day more of slack on the
+    # training part of the Olist sample (docs/eta.md).
     half_life_days: float = 0.0
     business_days: bool = True
     # Characters of the destination postcode that name its area (0: no area level):
-    # two tell a Brazilian capital from its interior (CEP 01-05 is São Paulo city,
-    # 06-19 the rest of the state), and chose better than 0, 1 or 3 on the training part.
+    # two tell a Brazilian capital from its interior (CEP 01-05 and part of 08 are São
+    # Paulo city, the rest of 06-19 its metropolitan area and the interior), and did
+    # better than 0, 1 or 3 on the training part of the Olist sample.
     postcode_area: int = 2
     min_samples: Mapping[str, int] = field(
         default_factory=lambda: {
