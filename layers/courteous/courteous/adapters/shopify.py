@@ -663,6 +663,7 @@ def _customer_updated(customer: Customer, shop_id: str, received_at: datetime) -
         country=country,
         region=address.region if address else None,
         consent=consent,
+        tags=[tag.strip() for tag in _tags(customer.tags)] if customer.tags is not None else None,
     )
     return build(
         CustomerUpdated,

@@ -152,6 +152,7 @@ class Customer(PlatformModel):
     billing: Address | None = None
     shipping: Address | None = None
     meta_data: list[MetaData] = Field(default_factory=list)
+    role: str | None = None
 
 
 class TrackingItem(PlatformModel):
@@ -450,6 +451,9 @@ def _customer(customer: Customer, shop_id: str, received_at: datetime) -> Custom
         member_tier=member_tier_from([tier]) if isinstance(tier, str) else None,
         country=country,
         region=blank_to_none(place.state) if place else None,
+        # The customer's WordPress role ("customer", "subscriber", ...) is the label
+        # WooCommerce itself gives them.
+        tags=[role] if (role := blank_to_none(customer.role)) else None,
     )
     return build(
         CustomerUpdated,

@@ -129,6 +129,7 @@ ShopId = Annotated[
     str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 ]
 Text = Annotated[str, Field(max_length=2000)]
+Tag = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=255)]
 
 
 class _Model(BaseModel):
@@ -218,6 +219,12 @@ class CustomerProfile(OrderCustomer):
     zone: Zone | None = Field(default=None, description="IANA time zone, e.g. Europe/Paris")
     birthday: Birthday | None = None
     consent: dict[Channel, dict[MessageClass, bool]] = Field(default_factory=dict)
+    tags: list[Tag] | None = Field(
+        default=None,
+        max_length=250,
+        description="the shop's labels for the customer (Shopify tags, WooCommerce role); "
+        "absent = unknown, [] = none",
+    )
 
     def recipient(self, shop_id: str, channel: Channel | None = None) -> Recipient:
         """The outbox recipient; consent is the given channel's (absent = unknown).
