@@ -203,6 +203,7 @@ class LocalStack:
         persisted = db_path is not None and self.dynamodb.name == "DynamoDB Local"
         LocalState(
             gate_table=self.resources.ref("GateTable"),
+            audience_table=self.resources.ref("AudienceTable"),
             contact_key=LOCAL_CONTACT_KEY,
             shops=self._shops,
             dynamodb_db_path=str(db_path.resolve()) if persisted and db_path else None,

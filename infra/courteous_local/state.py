@@ -20,6 +20,7 @@ class LocalState(BaseModel):
 
     gate_table: str
     contact_key: str
+    audience_table: str | None = None
     shops: list[str]
     dynamodb_db_path: str | None = None
     dynamodb_endpoint: str | None = None

@@ -30,6 +30,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "courteous.cli.webhook",
     "courteous.cli.customers",
     "courteous.cli.reviews",
+    "courteous.cli.orders",
+    "courteous.cli.segments",
 )
 
 
