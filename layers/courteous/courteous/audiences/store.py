@@ -259,7 +259,14 @@ class FactsStore:
         cancelled by a concurrent writer, to be tried again on fresh state."""
         result = ApplyResult()
         order_keys = {(w.shop_id, w.order_id) for w in words if isinstance(w, OrderFact)}
-        records = self._records(order_keys)
+        # One read for the orders' records and the customers their words name; a
+        # second only for orders filed under someone else than their word names.
+        named = {
+            (w.shop_id, name)
+            for w in words
+            if (name := customer_key(self._key, w.shop_id, w.customer)) is not None
+        }
+        records, states = self._read(order_keys, named)
         keys: dict[int, tuple[str, str]] = {}
         # An order stays with the customer it was first filed under, whatever a later
         # word's customer block says.
@@ -276,7 +283,9 @@ class FactsStore:
                 result.unnamed.append(f"{word.shop_id}: {what} names no contact or customer id")
                 continue
             keys[index] = (word.shop_id, name)
-        states = self._states(set(keys.values()))
+        missing = set(keys.values()) - named
+        if missing:
+            states.update(self._states(missing))
         groups: dict[tuple[str, str], _Group] = {}
         versions = {key: version for key, (_, version) in records.items()}
         current = {key: record for key, (record, _) in records.items()}
@@ -385,30 +394,32 @@ class FactsStore:
                 raise FactsStoreError("DynamoDB kept keys unprocessed; retry the batch")
         return found
 
-    def _records(
-        self, orders: set[tuple[str, str]]
-    ) -> dict[tuple[str, str], tuple[OrderRecord, int]]:
-        if not orders:
-            return {}
+    def _read(
+        self, orders: set[tuple[str, str]], customers: set[tuple[str, str]]
+    ) -> tuple[
+        dict[tuple[str, str], tuple[OrderRecord, int]], dict[tuple[str, str], dict[str, Any]]
+    ]:
+        """The records of `orders` and the facts of `customers`, in one batch read."""
         keys = [{"pk": dump(order_pk(s, o)), "sk": dump(ORDER_SK)} for s, o in sorted(orders)]
-        records = {}
-        for item in self._batch_get(keys):
-            _, shop_id, order_id = item["pk"]["S"].split("#", 2)
-            records[(shop_id, order_id)] = record_from_item(item)
-        return records
-
-    def _states(self, customers: set[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-        if not customers:
-            return {}
-        keys = [
+        keys += [
             {"pk": dump(facts_pk(shop, shard_of(name))), "sk": dump(name)}
             for shop, name in sorted(customers)
         ]
-        states = {}
+        records: dict[tuple[str, str], tuple[OrderRecord, int]] = {}
+        states: dict[tuple[str, str], dict[str, Any]] = {}
+        if not keys:
+            return records, states
         for item in self._batch_get(keys):
-            plain = load(item)
-            states[(str(plain["shop_id"]), str(plain["sk"]))] = plain
-        return states
+            if item["sk"]["S"] == ORDER_SK and item["pk"]["S"].startswith("O#"):
+                _, shop_id, order_id = item["pk"]["S"].split("#", 2)
+                records[(shop_id, order_id)] = record_from_item(item)
+            else:
+                plain = load(item)
+                states[(str(plain["shop_id"]), str(plain["sk"]))] = plain
+        return records, states
+
+    def _states(self, customers: set[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        return self._read(set(), customers)[1]
 
     def customer(self, shop_id: str, customer: str) -> CustomerFacts | None:
         states = self._states({(shop_id, customer)})
