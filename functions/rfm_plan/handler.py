@@ -31,6 +31,14 @@ def _as_of(event: dict[str, Any]) -> datetime:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     as_of = _as_of(event)
-    queued = runs().plan(as_of)
-    logger.info("rfm run planned", extra={"as_of": as_of.isoformat(), "tasks": queued})
-    return {"as_of": as_of.isoformat(), "tasks": queued}
+    planned = runs().plan(as_of)
+    logger.info(
+        "rfm run planned",
+        extra={
+            "as_of": as_of.isoformat(),
+            "tasks": planned.tasks,
+            "shops": planned.shops,
+            "unchanged": planned.unchanged,
+        },
+    )
+    return {"as_of": as_of.isoformat(), "tasks": planned.tasks, "shops": len(planned.shops)}

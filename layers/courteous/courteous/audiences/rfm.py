@@ -105,6 +105,7 @@ def is_buyer(facts: CustomerFacts) -> bool:
 class Partial:
     """The distribution of one shard's buyers: what a scan worker reports."""
 
+    customers: int = 0
     buyers: int = 0
     repeat: int = 0
     currencies: Counter[str] = field(default_factory=Counter)
@@ -114,6 +115,7 @@ class Partial:
     money: dict[str, Counter[int]] = field(default_factory=dict)
 
     def add(self, facts: CustomerFacts, as_of: datetime) -> None:
+        self.customers += 1
         if not is_buyer(facts):
             return
         assert facts.last_purchase_at is not None
@@ -133,6 +135,7 @@ class Partial:
 
     def merge(self, other: Partial) -> Partial:
         merged = Partial(
+            customers=self.customers + other.customers,
             buyers=self.buyers + other.buyers,
             repeat=self.repeat + other.repeat,
             currencies=self.currencies + other.currencies,
@@ -148,6 +151,7 @@ class Partial:
     def to_json(self) -> str:
         return json.dumps(
             {
+                "customers": self.customers,
                 "buyers": self.buyers,
                 "repeat": self.repeat,
                 "currencies": dict(self.currencies),
@@ -165,6 +169,7 @@ class Partial:
     def from_json(cls, text: str) -> Partial:
         data = json.loads(text)
         return cls(
+            customers=int(data.get("customers", 0)),
             buyers=int(data["buyers"]),
             repeat=int(data["repeat"]),
             currencies=Counter(data["currencies"]),
@@ -193,6 +198,7 @@ class RfmModel(BaseModel):
     shop_id: str
     run_id: str
     as_of: AwareDatetime
+    customers: int
     buyers: int
     repeat_share: float
     currency: str | None
@@ -238,6 +244,7 @@ def model_from(
         shop_id=shop_id,
         run_id=run_id,
         as_of=as_of,
+        customers=total.customers,
         buyers=total.buyers,
         repeat_share=round(total.repeat / total.buyers, 6),
         currency=currency,

@@ -21,15 +21,17 @@ A word already applied changes no record and plans nothing, so it writes nothing
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from courteous.audiences.identity import SHARDS, customer_key, shard_of
+from courteous import clock
+from courteous.audiences.identity import customer_key, shard_of
 from courteous.audiences.models import CustomerFacts, OrderFact, OrderRecord, ProfileFact
 from courteous.audiences.rules import (
     SummaryUpdate,
@@ -50,6 +52,8 @@ MAX_BATCH_GET_KEYS = 100
 # Orders per batch: their records and up to as many customers fill one transaction.
 BATCH_ORDERS = 50
 _ATTEMPTS = 6
+# How often one store marks a shop as changed (one write per shop per window).
+MARK_EVERY = timedelta(minutes=10)
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -217,11 +221,18 @@ def update_request(
 class FactsStore:
     """Takes its boto3 DynamoDB client as an argument."""
 
-    def __init__(self, client: Any, table_name: str, contact_key: bytes) -> None:
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        contact_key: bytes,
+        now: Callable[[], datetime] = clock.now,
+    ) -> None:
         self._client = client
         self._table = table_name
         self._key = contact_key
-        self._shops: set[str] = set()
+        self._now = now
+        self._marked: dict[str, datetime] = {}
 
     @property
     def table(self) -> str:
@@ -453,6 +464,25 @@ class FactsStore:
         ]
         return facts, page.get("LastEvaluatedKey")
 
+    def count_shard(self, shop_id: str, shard: int) -> int:
+        """How many customers one shard holds (a COUNT query: no items come back)."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": dump(facts_pk(shop_id, shard))},
+            "Select": "COUNT",
+        }
+        total = 0
+        while True:
+            try:
+                page = self._client.query(**request)
+            except ClientError as exc:
+                raise FactsStoreError(f"counting shard {shard} failed: {_code(exc)}") from exc
+            total += int(page.get("Count", 0))
+            if "LastEvaluatedKey" not in page:
+                return total
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def shard_facts(self, shop_id: str, shard: int) -> Iterator[CustomerFacts]:
         """Every customer in one shard of the shop, page by page."""
         start: dict[str, Any] | None = None
@@ -464,33 +494,83 @@ class FactsStore:
 
     # ------------------------------------------------------------------ shops
     def _register_shops(self, shops: set[str]) -> None:
-        for shop_id in sorted(shops - self._shops):
+        """Mark each shop as changed until a little after now, at most once per
+        `MARK_EVERY` per store: the daily recompute skips a shop whose facts did not
+        change since its last scores (they would come out the same)."""
+        now = self._now()
+        for shop_id in sorted(shops):
+            marked = self._marked.get(shop_id)
+            if marked is not None and now < marked + MARK_EVERY:
+                continue
+            until = int((now + 2 * MARK_EVERY).timestamp())
             try:
-                self._client.put_item(
+                self._client.update_item(
                     TableName=self._table,
-                    Item={"pk": dump(SHOPS_PK), "sk": dump(shop_id), "shards": dump(SHARDS)},
+                    Key={"pk": dump(SHOPS_PK), "sk": dump(shop_id)},
+                    UpdateExpression="SET dirty_until = :until",
+                    ConditionExpression="attribute_not_exists(dirty_until) OR dirty_until < :until",
+                    ExpressionAttributeValues={":until": dump(until)},
                 )
             except ClientError as exc:
-                raise FactsStoreError(f"registering shop failed: {_code(exc)}") from exc
-            self._shops.add(shop_id)
+                if _code(exc) != "ConditionalCheckFailedException":
+                    raise FactsStoreError(f"marking the shop failed: {_code(exc)}") from exc
+            self._marked[shop_id] = now
 
-    def shops(self) -> list[str]:
-        """Every shop that has facts."""
+    def shop_entries(self) -> list[ShopEntry]:
+        """Every shop that has facts, with when it last changed and was scored."""
         request: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": {":pk": dump(SHOPS_PK)},
         }
-        found: list[str] = []
+        found: list[ShopEntry] = []
         while True:
             try:
                 page = self._client.query(**request)
             except ClientError as exc:
                 raise FactsStoreError(f"listing shops failed: {_code(exc)}") from exc
-            found.extend(str(item["sk"]["S"]) for item in page.get("Items", []))
+            for item in page.get("Items", []):
+                plain = load(item)
+                scored = plain.get("scored_as_of")
+                found.append(
+                    ShopEntry(
+                        shop_id=str(plain["sk"]),
+                        dirty_until=int(plain.get("dirty_until", 0)),
+                        scored_as_of=datetime.fromisoformat(scored) if scored else None,
+                        customers=int(plain["customers"]) if "customers" in plain else None,
+                    )
+                )
             if "LastEvaluatedKey" not in page:
                 return found
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def shops(self) -> list[str]:
+        return [entry.shop_id for entry in self.shop_entries()]
+
+    def scored(self, shop_id: str, as_of: datetime, customers: int) -> None:
+        """Remember when the shop's scores were computed and over how many customers."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"pk": dump(SHOPS_PK), "sk": dump(shop_id)},
+                UpdateExpression="SET scored_as_of = :at, customers = :n",
+                ConditionExpression="attribute_not_exists(scored_as_of) OR scored_as_of <= :at",
+                ExpressionAttributeValues={":at": dump(as_of.isoformat()), ":n": dump(customers)},
+            )
+        except ClientError as exc:
+            if _code(exc) != "ConditionalCheckFailedException":
+                raise FactsStoreError(f"recording the scores failed: {_code(exc)}") from exc
+
+
+@dataclass(frozen=True)
+class ShopEntry:
+    shop_id: str
+    dirty_until: int
+    scored_as_of: datetime | None
+    customers: int | None
+
+    def unchanged_since_scored(self) -> bool:
+        return self.scored_as_of is not None and self.dirty_until <= self.scored_as_of.timestamp()
 
 
 def _code(exc: ClientError) -> str:
