@@ -154,6 +154,7 @@ class DemoResult:
     zones: dict[str, str]
     failures: list[str] = field(default_factory=list)
     report: Path | None = None
+    segments: list[dict[str, Any]] = field(default_factory=list)
 
     def quiet_hour_sends(self) -> list[DecisionRow]:
         """SENDs inside a quiet window of any of the recipient's zones (never urgent)."""
@@ -520,7 +521,9 @@ def _run_demo(
         assert stack.clients is not None and stack.resources is not None
         rows = read_decisions(stack.clients("dynamodb"), stack.resources.ref("GateTable"))
         failures = [f"{f.function} ({f.trigger}): {f.error}" for f in stack.log.failures]
+        segments = customer_segments(scenario, stack)
     result = DemoResult(scenario, rows, driver.deliveries, labels, zones, failures)
+    result.segments = segments
     if report_path is not None:
         strips = _strips(scenario)
         content = render_report(
@@ -534,6 +537,67 @@ def _run_demo(
         )
         result.report = write_report(report_path, content)
     return result
+
+
+def customer_segments(scenario: Scenario, stack: LocalStack) -> list[dict[str, Any]]:
+    """Each person's facts and RFM cell as the stack's audience table holds them after
+    the run (the daily recompute ran on the stack's own schedule)."""
+    from courteous.audiences.identity import customer_key
+    from courteous.audiences.recompute import RfmRuns
+    from courteous.audiences.store import FactsStore
+    from courteous.events.models import OrderCustomer
+
+    assert stack.clients is not None and stack.resources is not None
+    dynamodb = stack.clients("dynamodb")
+    key = LOCAL_CONTACT_KEY.encode()
+    facts = FactsStore(dynamodb, stack.resources.ref("AudienceTable"), key)
+    runs = RfmRuns(dynamodb, facts)
+    models = {shop: runs.model(shop) for shop in scenario.shops}
+    found = []
+    for person in scenario.people.values():
+        block = OrderCustomer(
+            customer_id=person.customer_id,
+            email=person.email,
+            phone=person.phone,
+            country=person.country,
+        )
+        name = customer_key(key, person.shop, block)
+        customer = facts.customer(person.shop, name) if name else None
+        model = models[person.shop]
+        scores = model.scores(customer) if model and customer else None
+        found.append(
+            {
+                "who": person.label,
+                "shop": person.shop,
+                "orders": customer.orders if customer else 0,
+                "purchases": customer.purchases if customer else 0,
+                "spent": {k: str(v) for k, v in customer.spent.items()} if customer else {},
+                "tier": customer.tier.value if customer and customer.tier else None,
+                "rfm": scores.cell.value if scores else None,
+                "scores": f"R{scores.r} F{scores.f} M{scores.m}" if scores else None,
+                "scored_as_of": model.as_of.isoformat() if model else None,
+            }
+        )
+    return found
+
+
+def segment_lines(result: DemoResult) -> list[str]:
+    lines = []
+    for row in result.segments:
+        spent = ", ".join(f"{v} {k}" for k, v in sorted(row["spent"].items())) or "-"
+        if row["rfm"]:
+            cell = f"{row['rfm']} ({row['scores']})"
+        elif row["purchases"]:
+            cell = "paid after the last daily scoring"
+        elif row["orders"]:
+            cell = "not a buyer (no paid order)"
+        else:
+            cell = "no order yet"
+        lines.append(
+            f"{row['who']:<34.34} {row['shop']:<14.14} orders {row['orders']:<2} "
+            f"paid {row['purchases']:<2} spent {spent:<14} {cell}"
+        )
+    return lines
 
 
 def _strips(scenario: Scenario) -> list[ZoneStrip]:

@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import numpy as np
+import pandas as pd
 import pytest
 
 from courteous.audiences.models import CustomerFacts
@@ -17,9 +17,10 @@ from courteous.audiences.rfm import (
     Partial,
     RfmModel,
     Scores,
-    breakpoints,
     cell_of,
     model_from,
+    score,
+    thresholds,
 )
 
 AS_OF = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
@@ -79,9 +80,10 @@ def test_ten_buyers_fall_in_the_cells_worked_out_by_hand() -> None:
     # Given ten buyers: the n-th bought last 10*n days ago, n times, for 100*n EUR
     customers = [buyer(n, 10 * n, n, str(100 * n)) for n in range(1, 11)]
     model = model_of(customers)
-    # Then recency breakpoints are -90, -70, -50, -30 days, frequency 2, 4, 6, 8
-    assert model.recency == (-90, -70, -50, -30)
-    assert model.frequency == (2, 4, 6, 8)
+    # Then scores step up every two buyers: recency at -80, -60, -40, -20 days,
+    # frequency at 3, 5, 7, 9 purchases
+    assert model.recency == (-80, -60, -40, -20)
+    assert model.frequency == (3, 5, 7, 9)
     assert not model.degenerate_frequency
     # And each buyer's cell is the grid's at their (R, F)
     cells = [scores(model, c).cell.value for c in customers]
@@ -114,7 +116,8 @@ def test_when_almost_nobody_buys_twice_cells_are_read_on_recency_and_money() -> 
     # Given 200 buyers of whom 1 bought twice (the Olist case)
     customers = [buyer(n, n, 2 if n == 7 else 1, str(10 + n)) for n in range(1, 201)]
     model = model_of(customers)
-    # Then frequency is said to be degenerate and the grid uses the money score
+    # Then frequency is said to be degenerate (everyone who bought once scores 3) and
+    # the grid uses the money score
     assert model.degenerate_frequency
     assert model.repeat_share == 0.005
     recent_big = scores(model, buyer(0, 0, 1, "1000"))
@@ -123,12 +126,26 @@ def test_when_almost_nobody_buys_twice_cells_are_read_on_recency_and_money() -> 
     assert (old_small.r, old_small.m, old_small.cell) == (1, 1, Cell.LOST)
 
 
-def test_breakpoints_are_numpys_inverted_cdf_quantiles() -> None:
+def pandas_scores(values: list[int]) -> list[int]:
+    """ceil(5 * percentile rank), ties at their average rank, in exact integers."""
+    ranks = pd.Series(values).rank(method="average")
+    n = len(values)
+    return [int(-(-(10 * rank) // (2 * n))) for rank in ranks]
+
+
+def test_scores_are_five_times_the_percentile_rank_ties_averaged() -> None:
     rng = random.Random(5)
     for _ in range(50):
         values = [rng.randrange(-30, 30) for _ in range(rng.randrange(1, 300))]
-        expected = np.quantile(values, [0.2, 0.4, 0.6, 0.8], method="inverted_cdf")
-        assert breakpoints(Counter(values)) == tuple(int(v) for v in expected)
+        levels = thresholds(Counter(values))
+        assert [score(v, levels) for v in values] == pandas_scores(values)
+
+
+def test_a_shops_only_buyer_scores_five_and_equal_buyers_score_alike() -> None:
+    assert thresholds(Counter({7: 1})) == (7, 7, 7, 7)
+    levels = thresholds(Counter({1: 6, 2: 3, 9: 1}))
+    # six equal buyers share ranks 1-6 (average 3.5 of 10): score 2
+    assert [score(v, levels) for v in (1, 2, 9)] == [2, 4, 5]
 
 
 def test_money_in_the_currency_most_buyers_paid_in() -> None:

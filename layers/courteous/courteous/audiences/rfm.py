@@ -7,17 +7,18 @@ brought net of refunds, in the shop's currency (the one most buyers paid in), on
 logarithmic scale of 1 % steps (`money_bin`), so a shard's distribution is a small
 histogram that merges by addition and a million customers need no sort.
 
-Quintiles: the breakpoints b1..b4 are the values at ranks ceil(k*n/5) of the sorted
-values (numpy's `inverted_cdf` quantiles at 0.2, 0.4, 0.6, 0.8), and a score is
-1 + the number of breakpoints the value is above. Equal values always get equal
-scores (ties are never split by an arbitrary rank), so a quintile can hold more or
-fewer than a fifth of the buyers.
+Quintiles: a buyer's score is ceil(5 x their percentile rank in the shop), equal values
+sharing the average of their ranks (pandas: `ceil(5 * values.rank(pct=True))`). With
+distinct values this is exactly the five fifths; equal values always get equal scores
+(ties are never split by an arbitrary order), so a fifth can hold more or fewer buyers,
+and a shop's only buyer scores 5. The model keeps, per measure, the lowest value that
+reaches each score (`thresholds`), so a customer is scored without the distribution.
 
 Named cells: the widely published R x F grid (the `seg_map` of R and F scores used with
 pandas `qcut` in many public RFM notebooks) with the eleven names of Putler's RFM
 segments, "lost" being the corner R = 1, F = 1 of "hibernating" (docs/decisions.md).
 Where at least four buyers in five bought the same (lowest) number of times, the
-frequency breakpoints cannot separate anyone — the Olist sample has under 1 % repeat
+frequency scores cannot separate them — the Olist sample has under 1 % repeat
 buyers — and the grid is read on R x M instead: `degenerate_frequency` says so.
 """
 
@@ -75,26 +76,30 @@ def recency_value(last_purchase_at: datetime, as_of: datetime) -> int:
     return -math.floor((as_of - last_purchase_at).total_seconds() / 86400)
 
 
-def breakpoints(histogram: Mapping[int, int]) -> tuple[int, int, int, int]:
-    """The inverted-CDF quintile breakpoints of the values counted in `histogram`."""
+Thresholds = tuple[int | None, int | None, int | None, int | None]
+
+
+def thresholds(histogram: Mapping[int, int]) -> Thresholds:
+    """The lowest value scoring at least 2, 3, 4 and 5 (None: no value does)."""
     n = sum(histogram.values())
     if n == 0:
         raise ValueError("no values")
-    ranks = [math.ceil(k * n / 5) for k in (1, 2, 3, 4)]
-    points: list[int] = []
-    seen = 0
-    values = sorted(histogram)
-    index = 0
-    for rank in ranks:
-        while seen + histogram[values[index]] < rank:
-            seen += histogram[values[index]]
-            index += 1
-        points.append(values[index])
-    return points[0], points[1], points[2], points[3]
+    lowest: list[int | None] = [None, None, None, None]
+    below = 0
+    for value in sorted(histogram):
+        equal = histogram[value]
+        # ceil(5 * average rank / n), the average 1-based rank of the equal values
+        # being below + (equal + 1) / 2: in integers, so a fifth's edge is exact.
+        level = min(5, max(1, -(-5 * (2 * below + equal + 1) // (2 * n))))
+        for reached in range(2, level + 1):
+            if lowest[reached - 2] is None:
+                lowest[reached - 2] = value
+        below += equal
+    return lowest[0], lowest[1], lowest[2], lowest[3]
 
 
-def score(value: int, points: tuple[int, int, int, int]) -> int:
-    return 1 + sum(1 for point in points if value > point)
+def score(value: int, levels: Thresholds) -> int:
+    return 1 + sum(1 for lowest in levels if lowest is not None and value >= lowest)
 
 
 def is_buyer(facts: CustomerFacts) -> bool:
@@ -191,7 +196,7 @@ class Scores:
 
 
 class RfmModel(BaseModel):
-    """One shop's quintile breakpoints as of a run: scores are computed from it."""
+    """One shop's score thresholds as of a run: scores are computed from it."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -202,9 +207,9 @@ class RfmModel(BaseModel):
     buyers: int
     repeat_share: float
     currency: str | None
-    recency: tuple[int, int, int, int]
-    frequency: tuple[int, int, int, int]
-    money: tuple[int, int, int, int]
+    recency: Thresholds
+    frequency: Thresholds
+    money: Thresholds
     degenerate_frequency: bool
 
     def scores(self, facts: CustomerFacts) -> Scores | None:
@@ -239,7 +244,6 @@ def model_from(
         if currency
         else Counter({0: total.buyers})
     )
-    frequency = breakpoints(total.frequency)
     return RfmModel(
         shop_id=shop_id,
         run_id=run_id,
@@ -248,8 +252,9 @@ def model_from(
         buyers=total.buyers,
         repeat_share=round(total.repeat / total.buyers, 6),
         currency=currency,
-        recency=breakpoints(total.recency),
-        frequency=frequency,
-        money=breakpoints(money),
-        degenerate_frequency=frequency[3] == min(total.frequency),
+        recency=thresholds(total.recency),
+        frequency=thresholds(total.frequency),
+        money=thresholds(money),
+        # At least four buyers in five bought the same, lowest, number of times.
+        degenerate_frequency=total.frequency[min(total.frequency)] * 5 >= 4 * total.buyers,
     )

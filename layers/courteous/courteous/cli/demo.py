@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
             decisions_json,
             load_scenario,
             run_demo,
+            segment_lines,
             timeline,
         )
     except ImportError as exc:
@@ -79,6 +80,11 @@ def run(args: argparse.Namespace) -> int:
         print()
         print("What the gate decided (UTC, then the recipient's local time):")
         for line in timeline(result):
+            print(line)
+        print()
+        print("Each customer's segment after the week (facts from the order events, RFM from")
+        print("the stack's own daily recompute):")
+        for line in segment_lines(result):
             print(line)
         print()
         for line in result.summary():
