@@ -495,6 +495,10 @@ def run_bench(quick: bool, progress: Callable[[str], None]) -> dict[str, Any]:
         races = over_cap(5 if quick else 20)
     progress("birthday run fan-out ...")
     spread = fanout(quick)
+    progress("audiences: orders import and RFM recompute ...")
+    from courteous_local.bench_audiences import audiences
+
+    audience = audiences(quick, progress)
     cost = cost_per_million(calls, throughput)
     result: dict[str, Any] = {
         "quick": quick,
@@ -512,6 +516,7 @@ def run_bench(quick: bool, progress: Callable[[str], None]) -> dict[str, Any]:
         "over_cap_sends": races["over_cap_sends"],
         "races": races,
         "fanout": spread,
+        "audiences": audience,
         "cost_per_million_usd": cost["total"],
         "cost": cost,
         "targets": {name: f"{op} {value:g}" for name, (op, value) in TARGETS.items()},
@@ -596,6 +601,9 @@ def format_table(result: dict[str, Any]) -> str:
         + f" (x{spread['size_ratio']:g} customers: x{spread['seconds_ratio']} time, "
         f"x{spread['calls_ratio']} calls)"
     )
+    from courteous_local.bench_audiences import format_lines
+
+    lines.extend(format_lines(result["audiences"]))
     lines.append(
         "cost per 1M (USD): "
         + ", ".join(f"{k} {v:g}" for k, v in result["cost"]["lines"].items())
