@@ -9,6 +9,7 @@ import threading
 import warnings
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,12 +17,18 @@ import pytest
 
 from courteous.audiences.from_events import fact_of
 from courteous.audiences.identity import SHARDS, customer_key
+from courteous.audiences.members import Cursor, SegmentReader, first_cursor
 from courteous.audiences.models import CustomerFacts, OrderFact
+from courteous.audiences.recompute import RfmRuns
+from courteous.audiences.segments import parse_segment
 from courteous.audiences.store import FactsStore
-from courteous.events.models import OrderCustomer, RefundRequested
+from courteous.events.models import CustomerUpdated, OrderCustomer, RefundRequested
+from courteous.messages import Channel, MessageClass
 from courteous_local.servers import Engine, dynamodb_engine, local_dynamodb_client
+from tests.conftest import load_event
 from tests.integration.audience_helpers import (
     CONTACT_KEY,
+    START,
     Order,
     audience_table,
     events,
@@ -194,3 +201,90 @@ def test_a_refund_without_a_customer_block_counts_for_its_orders_customer(table:
     (customer,) = stored(facts, "bare-refund", orders).values()
     assert customer["refunds"] == 1
     assert customer["spent"] == order.total - Decimal("1.00")
+
+
+def test_profiles_set_the_newest_word_per_attribute_in_any_order(table: Any) -> None:
+    # Given a customer's profile updates: consent and tags, then a newer consent only
+    older = CustomerUpdated.model_validate(
+        load_event("orders/CustomerUpdated")["detail"] | {"shop_id": "profiles"}
+    )
+    newer_profile = older.customer.model_copy(
+        update={"consent": {Channel.SMS: {MessageClass.MARKETING: True}}, "tags": None}
+    )
+    newer = older.model_copy(
+        update={"occurred_at": older.occurred_at + timedelta(days=1), "customer": newer_profile}
+    )
+    facts = store(table)
+    # When they arrive newest first, then the older one twice
+    for event in (newer, older, older):
+        word = fact_of(event)
+        assert word is not None
+        facts.apply([word])
+    key = customer_key(CONTACT_KEY, "profiles", older.customer)
+    assert key is not None
+    customer = facts.customer("profiles", key)
+    assert customer is not None
+    # Then each attribute holds its newest word: SMS marketing from the newer update,
+    # the rest (e-mail consent, tags, zone, birthday) from the older one
+    assert customer.consent[Channel.SMS][MessageClass.MARKETING] is True
+    assert customer.consent[Channel.EMAIL][MessageClass.MARKETING] is True
+    assert customer.tags == ("VIP", "wholesale")
+    assert customer.zone == "America/Kentucky/Louisville"
+    assert customer.birthday is not None and (customer.birthday.month, customer.birthday.day) == (
+        5,
+        17,
+    )
+    assert customer.tier is not None and customer.tier.value == "vip"
+    # And the outbox view carries the zone evidence and the channel's consent
+    recipient = customer.recipient(Channel.SMS)
+    assert recipient.zone == "America/Kentucky/Louisville" and recipient.country == "US"
+    assert recipient.consent == {MessageClass.MARKETING: True, MessageClass.SERVICE: True}
+
+
+def test_a_campaign_pages_a_segment_whole_or_shard_by_shard(table: Any) -> None:
+    # Given 120 buyers in one shop, a third of them in France
+    orders = [
+        Order(
+            order_id=str(n),
+            email=f"p{n}@example.com",
+            created_at=START + timedelta(days=n),
+            total=Decimal("10.00"),
+            paid=True,
+            cancelled=False,
+            country="FR" if n % 3 == 0 else "CN",
+        )
+        for n in range(120)
+    ]
+    facts = store(table)
+    facts.apply(words("paging", orders))
+    reader = SegmentReader(facts, RfmRuns(table[0], facts))
+    segment = parse_segment("country = FR and purchases >= 1")
+    now = START + timedelta(days=200)
+    # When the whole segment is paged 7 customers' reads at a time
+    seen: list[str] = []
+    cursor = first_cursor()
+    pages = 0
+    while cursor is not None:
+        page = reader.page("paging", segment, now, Cursor.decode(cursor.encode()), limit=7)
+        seen.extend(member.customer_key for member in page.members)
+        cursor = page.next
+        pages += 1
+    # Then every French buyer comes once, and nobody else
+    french = {
+        customer_key(CONTACT_KEY, "paging", OrderCustomer(email=o.email))
+        for o in orders
+        if o.country == "FR"
+    }
+    assert len(seen) == len(set(seen)) == 40 and set(seen) == french
+    assert pages > SHARDS
+    # And one worker per shard finds the same members between them
+    by_shard: list[str] = []
+    for shard in range(SHARDS):
+        cursor = first_cursor(shard)
+        while cursor is not None:
+            page = reader.page("paging", segment, now, cursor)
+            by_shard.extend(member.customer_key for member in page.members)
+            cursor = page.next
+    assert sorted(by_shard) == sorted(seen)
+    # And count agrees
+    assert reader.count("paging", segment, now) == (40, 120)

@@ -134,6 +134,9 @@ def plan_profile(state: Mapping[str, Any], fact: ProfileFact) -> SummaryUpdate:
     update = SummaryUpdate()
     at = micros(fact.at)
     _block(update, state, fact.customer, at)
+    # The profile's address competes with the orders': the newest word wins.
+    _register(update, state, "country", fact.customer.country, at)
+    _register(update, state, "region", fact.customer.region, at)
     _register(update, state, "zone", fact.zone, at)
     if fact.birthday is not None:
         _register(update, state, "birthday", _birthday_text(fact.birthday), at)
