@@ -35,7 +35,7 @@ CONTACT_KEY = b"bench-audience-key"
 
 def write_orders(path: Path, orders: int, seed: int = 1) -> None:
     """`orders` orders of orders // 3 buyers over two years: 80 % paid, 5 % cancelled."""
-    rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets  # nosec B311
     buyers = max(1, orders // 3)
     start = AS_OF - timedelta(days=730)
     with path.open("w", encoding="utf-8", newline="") as out:
@@ -143,7 +143,7 @@ def seed_customers(client: Any, table: str, shop: str, customers: int, seed: int
     from courteous.audiences.rules import micros
     from courteous.audiences.store import dump, facts_pk
 
-    rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets  # nosec B311
     requests = []
     for n in range(customers):
         key = f"Cbench{n}"

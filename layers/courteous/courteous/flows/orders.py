@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
+from courteous.audiences.identity import buyer_names
 from courteous.customers.store import CustomerStore
 from courteous.events.models import (
     CanonicalEvent,
@@ -51,7 +52,6 @@ from courteous.flows.state import OrderState, OrderStateStore
 from courteous.flows.timers import Timer, Timers
 from courteous.messages import Channel, Kind, MessageClass, MessageRequest, Recipient
 from courteous.observability import logger, metrics
-from courteous.recipients.identity import contact_hash
 from courteous.recipients.zones import resolve_zones
 from courteous.rendering.context import (
     DeliveryCareData,
@@ -195,16 +195,7 @@ class OrderFlows:
         """Every name the buyer goes by in the shop: the shop's customer id and a keyed
         hash of each contact. A buyer signed in for one order and a guest for the next
         (same phone) is still the same buyer."""
-        keys: list[str] = []
-        for customer in customers:
-            if customer is None:
-                continue
-            if customer.customer_id:
-                keys.append(f"C{customer.customer_id}")
-            for contact in (customer.phone, customer.email):
-                if contact:
-                    keys.append(f"H{contact_hash(self._key, shop_id, contact)}")
-        return sorted(set(keys))
+        return buyer_names(self._key, shop_id, *customers)
 
     # ------------------------------------------------------------------ payment
     def _created(self, event: OrderCreated, now: datetime) -> FlowResult:
