@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courteous.audiences.recompute import RfmRuns, ScanTask
 from courteous.audiences.settings import AudienceSettings, build_runs
+from courteous.errors import RetryableError
 from courteous.observability import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -32,7 +33,13 @@ def runs() -> RfmRuns:
 
 def scan(record: SQSRecord) -> None:
     task = ScanTask.model_validate_json(record.body)
-    model = runs().run_task(task)
+    where = {"shop_id": task.shop_id, "run_id": task.run_id, "task": task.task}
+    try:
+        model = runs().run_task(task)
+    except RetryableError:
+        # Said here with the task (the batch's own error names none); SQS retries it.
+        logger.exception("rfm scan task failed; it will be retried", extra=where)
+        raise
     if model is not None:
         logger.info(
             "rfm model written",

@@ -196,3 +196,16 @@ def test_the_demo_command_prints_only_the_decisions_with_json(
     assert len(decisions) >= 15 and all("reason" in d for d in decisions)
     assert "A week at five shops" in captured.err
     assert (tmp_path / "demo-functions.log").read_text(encoding="utf-8").count("{") > 10
+
+
+def test_the_demo_shows_each_customers_segment(demo: DemoResult) -> None:
+    # Then every person of the scenario has a line: their facts from the order events
+    # and, for buyers, the cell the stack's own daily recompute scored
+    assert [row["who"] for row in demo.segments] == [
+        person.label for person in demo.scenario.people.values()
+    ]
+    buyers = [row for row in demo.segments if row["purchases"]]
+    assert buyers and all(row["orders"] >= row["purchases"] for row in demo.segments)
+    assert all(row["rfm"] and row["scored_as_of"] for row in buyers)
+    li_wei = next(row for row in demo.segments if row["who"].startswith("Li Wei"))
+    assert li_wei["spent"] == {"CNY": "2576.00"}
