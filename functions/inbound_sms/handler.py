@@ -27,7 +27,7 @@ def replies() -> Replies:
     return Replies(
         GateStore(boto3.client("dynamodb"), settings.gate_table_name),
         contact_key(settings, ssm),
-        ShopSettingsSource(ssm).shops,
+        ShopSettingsSource(ssm).own_sms_numbers,
     )
 
 
@@ -42,5 +42,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         metrics.add_metric(
             name=f"SmsReply{(result.intent if result else 'other').title()}", unit="Count", value=1
         )
-        logger.info("sms reply", extra={"intent": result.intent if result else None})
+        logger.info(
+            "sms reply",
+            extra={
+                "intent": result.intent if result else None,
+                "scope": result.scope if result else None,
+            },
+        )
     return {"applied": applied}

@@ -2,7 +2,8 @@
 
 They answer the calls the dispatcher makes with the shapes boto3 returns, keep the
 items they are given, honour the two conditions the gate writes with
-(`attribute_not_exists(pk)` and `version = :read`), and count DynamoDB capacity units by
+(`attribute_not_exists(pk)` and `version = :read`, on puts and condition checks), apply
+the one plain `SET` update the delivery log uses, and count DynamoDB capacity units by
 the published sizing rules, so the benchmark can price a message. They are not a
 general DynamoDB: anything else they are asked raises, loudly.
 """
@@ -65,8 +66,44 @@ class MemoryDynamoDB:
             self.capacity["RRU"] += units if options.get("ConsistentRead") else units / 2
             return {"Item": dict(item)} if item else {}
 
+    def batch_get_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
+        responses: dict[str, list[dict[str, Any]]] = {}
+        with self._lock:
+            for table, request in RequestItems.items():
+                found = responses.setdefault(table, [])
+                units = 0
+                for key in request["Keys"]:
+                    item = self.items.get(self._key(table, key))
+                    units += max(1, math.ceil(item_size(item) / 4096)) if item else 1
+                    if item:
+                        found.append(dict(item))
+                self.capacity["RRU"] += units if request.get("ConsistentRead") else units / 2
+        return {"Responses": responses, "UnprocessedKeys": {}}
+
+    def update_item(
+        self,
+        TableName: str,
+        Key: dict[str, Any],
+        UpdateExpression: str,
+        ExpressionAttributeValues: dict[str, Any],
+        **options: Any,
+    ) -> dict[str, Any]:
+        if not UpdateExpression.startswith("SET ") or options:
+            raise NotImplementedError(f"update {UpdateExpression!r} {options}")
+        with self._lock:
+            item = dict(self.items.get(self._key(TableName, Key)) or Key)
+            for assignment in UpdateExpression[4:].split(","):
+                name, _, value = (part.strip() for part in assignment.partition("="))
+                if not value.startswith(":") or " " in value:
+                    raise NotImplementedError(f"update {assignment!r}")
+                item[name] = ExpressionAttributeValues[value]
+            self.items[self._key(TableName, Key)] = item
+            self.capacity["WRU"] += self._write_units(item, transactional=False)
+        return {}
+
     def _check(self, put: dict[str, Any]) -> bool:
-        current = self.items.get(self._key(put["TableName"], put["Item"]))
+        key = put["Key"] if "Key" in put else put["Item"]
+        current = self.items.get(self._key(put["TableName"], key))
         condition = put.get("ConditionExpression")
         if condition is None:
             return True
@@ -91,10 +128,16 @@ class MemoryDynamoDB:
         return {}
 
     def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> dict[str, Any]:
-        puts = [entry["Put"] for entry in TransactItems]
+        entries = []
+        for entry in TransactItems:
+            ((kind, request),) = entry.items()
+            if kind not in ("Put", "ConditionCheck"):
+                raise NotImplementedError(f"transaction item {kind}")
+            entries.append((kind, request))
         with self._lock:
             reasons = [
-                {"Code": "None" if self._check(put) else "ConditionalCheckFailed"} for put in puts
+                {"Code": "None" if self._check(request) else "ConditionalCheckFailed"}
+                for _, request in entries
             ]
             if any(reason["Code"] != "None" for reason in reasons):
                 raise _error(
@@ -103,9 +146,13 @@ class MemoryDynamoDB:
                     "TransactWriteItems",
                     CancellationReasons=reasons,
                 )
-            for put in puts:
-                self.items[self._key(put["TableName"], put["Item"])] = dict(put["Item"])
-                self.capacity["WRU"] += self._write_units(put["Item"], transactional=True)
+            for kind, request in entries:
+                if kind == "ConditionCheck":
+                    # A condition check costs a write unit (twice, in a transaction).
+                    self.capacity["WRU"] += 2
+                    continue
+                self.items[self._key(request["TableName"], request["Item"])] = dict(request["Item"])
+                self.capacity["WRU"] += self._write_units(request["Item"], transactional=True)
         return {}
 
 
@@ -145,6 +192,7 @@ def fake_clients(parameters: dict[str, str]) -> Callable[[str], Any]:
     services: dict[str, Any] = {
         "dynamodb": dynamodb,
         "sns": _Answering({"publish": new_id}),
+        "pinpoint-sms-voice-v2": _Answering({"send_text_message": new_id}),
         "sesv2": _Answering({"send_email": new_id}),
         "sqs": _Answering(
             {

@@ -37,18 +37,21 @@ def function_logs_to(stream: TextIO) -> Iterator[None]:
 
 @contextlib.contextmanager
 def emulated_stack(**environment: str) -> Iterator[Provisioned]:
-    """Every resource of template.yaml on moto in this process; the environment (emulated
-    credentials, then `environment`) is restored afterwards."""
+    """Every resource of template.yaml on moto in this process (End User Messaging SMS on
+    our emulator, which moto lacks); the environment (emulated credentials, then
+    `environment`) is restored afterwards."""
     import boto3
     from moto import mock_aws
 
     from courteous_local.provision import provision
+    from courteous_local.sms_voice import ENDPOINT_VARIABLE, sms_voice_emulator
     from courteous_local.template import default_template_path, load_template
 
     saved = dict(os.environ)
     try:
-        with mock_aws():
+        with mock_aws(), sms_voice_emulator() as sms:
             os.environ.update(EMULATED_ENV)
+            os.environ[ENDPOINT_VARIABLE] = sms.endpoint
             os.environ.update(environment)
             yield provision(load_template(default_template_path()), boto3.client)
     finally:

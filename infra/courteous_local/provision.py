@@ -167,6 +167,8 @@ class _Creator:
             "AWS::Scheduler::ScheduleGroup": self._schedule_group,
             "AWS::SNS::Topic": self._topic,
             "AWS::SSM::Parameter": self._parameter,
+            "AWS::SES::ConfigurationSet": self._email_configuration_set,
+            "AWS::SMSVOICE::ConfigurationSet": self._sms_configuration_set,
             "AWS::IAM::Role": self._role,
             "AWS::Serverless::Function": self._function,
         }
@@ -253,6 +255,26 @@ class _Creator:
         name = props.get("TopicName") or self._physical_name(logical_id)
         arn = self._client("sns").create_topic(Name=name)["TopicArn"]
         self._done(logical_id, arn, TopicArn=arn, TopicName=name)
+
+    def _email_configuration_set(self, logical_id: str, props: dict[str, Any]) -> None:
+        name = props.get("Name") or self._physical_name(logical_id)
+        self._client("sesv2").create_configuration_set(ConfigurationSetName=name)
+        self._done(logical_id, name)
+
+    def _sms_configuration_set(self, logical_id: str, props: dict[str, Any]) -> None:
+        name = props.get("ConfigurationSetName") or self._physical_name(logical_id)
+        sms = self._client("pinpoint-sms-voice-v2")
+        arn = sms.create_configuration_set(ConfigurationSetName=name)["ConfigurationSetArn"]
+        for destination in props.get("EventDestinations") or []:
+            request: dict[str, Any] = {
+                "ConfigurationSetName": name,
+                "EventDestinationName": destination["EventDestinationName"],
+                "MatchingEventTypes": destination["MatchingEventTypes"],
+            }
+            if "SnsDestination" in destination:
+                request["SnsDestination"] = {"TopicArn": destination["SnsDestination"]["TopicArn"]}
+            sms.create_event_destination(**request)
+        self._done(logical_id, name, Arn=arn)
 
     def _parameter(self, logical_id: str, props: dict[str, Any]) -> None:
         name = props.get("Name") or self._physical_name(logical_id)

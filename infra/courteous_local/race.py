@@ -1,10 +1,14 @@
-"""Many dispatchers racing for one recipient: the check that caps hold exactly.
+"""Many dispatchers racing for one person: the check that caps hold exactly.
 
 `race_round` starts `threads` dispatchers at once (a barrier), each with its own
-DynamoDB client, each dispatching a different payment reminder to the same recipient
-under a policy of `cap` messages a day and no minimum gap. The channel and the
-scheduler are in-memory recorders, so what is measured is the gate alone. Used by the
-concurrency test (DynamoDB Local) and by the benchmark (moto's server).
+DynamoDB client, each dispatching a different payment reminder to the same person
+under a policy of `cap` messages a day and no minimum gap. With `mixed=True` the
+person is a shop's customer with a phone and an e-mail address, and the requests
+alternate between the two channels: the cap counts the person, across channels, so
+the commits (one transaction over every ledger item of the person) still let exactly
+`cap` through. The channels and the scheduler are in-memory recorders, so what is
+measured is the gate alone. Used by the concurrency test (DynamoDB Local) and by the
+benchmark (moto's server).
 """
 
 from __future__ import annotations
@@ -17,14 +21,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from courteous import clock
-from courteous.channels import OutgoingMessage
+from courteous.channels import Envelope, OutgoingMessage, Sender
 from courteous.dispatch.service import Dispatcher
 from courteous.gate.decide import Action, Reason
 from courteous.gate.policy import Cap, Policy
 from courteous.gate.service import ContactGate
 from courteous.gate.store import GateStore
 from courteous.messages import Channel, MessageClass, MessageRequest, Recipient
-from courteous.recipients.identity import recipient_key
+from courteous.recipients.identity import customer_key, recipient_key
 
 RACE_KEY = b"race-contact-key"
 NOON_IN_SHANGHAI = datetime(2026, 11, 18, 4, 0, tzinfo=UTC)
@@ -40,16 +44,15 @@ def race_policy(cap: int) -> Policy:
 
 
 class RecordingSender:
-    channel = Channel.SMS
-
-    def __init__(self) -> None:
+    def __init__(self, channel: Channel = Channel.SMS) -> None:
+        self.channel = channel
         self.sent: list[str] = []
         self._lock = threading.Lock()
 
-    def send(self, to: str, message: OutgoingMessage) -> str:
+    def send(self, to: str, message: OutgoingMessage, envelope: Envelope) -> str:
         with self._lock:
             self.sent.append(message.text)
-            return f"sms-{len(self.sent)}"
+            return f"{self.channel.value}-{len(self.sent)}"
 
 
 class RecordingScheduler:
@@ -89,33 +92,40 @@ def race_round(
     *,
     threads: int = 32,
     cap: int = 3,
+    mixed: bool = False,
 ) -> RaceResult:
-    """One round against a fresh recipient; `dynamodb()` makes one client per thread."""
+    """One round against a fresh person; `dynamodb()` makes one client per thread."""
     policy = race_policy(cap)
-    phone = f"+8613{abs(hash(round_id)) % 10**9:09d}"
+    digits = abs(hash(round_id)) % 10**9
+    phone = f"+8613{digits:09d}"
+    recipient = Recipient(
+        shop_id="shop-race",
+        phone=phone,
+        email=f"buyer-{digits}@example.com" if mixed else None,
+        customer_id=f"c-{digits}" if mixed else None,
+    )
     requests = [
         MessageRequest(
             kind="payment_reminder",
-            channel="sms",
-            recipient=Recipient(shop_id="shop-race", phone=phone),
+            channel=Channel.EMAIL if mixed and n % 2 else Channel.SMS,
+            recipient=recipient,
             order_id=f"{round_id}-{n}",
             created_at=NOON_IN_SHANGHAI,
             dedupe_key=f"payment_reminder#{round_id}-{n}",
         )
         for n in range(threads)
     ]
-    sender, scheduler = RecordingSender(), RecordingScheduler()
-
-    def key_for(request: MessageRequest) -> str:
-        return recipient_key(RACE_KEY, request.recipient.shop_id, request.contact)
+    senders: dict[Channel, RecordingSender] = {c: RecordingSender(c) for c in Channel}
+    scheduler = RecordingScheduler()
 
     def dispatcher() -> Dispatcher:
         store = GateStore(dynamodb(), table)
+        channel_senders: dict[Channel, Sender] = dict(senders)
         return Dispatcher(
-            gate=ContactGate(store, lambda shop_id: policy, key_for),
+            gate=ContactGate(store, lambda shop_id: policy, RACE_KEY),
             store=store,
             renderer=RequestIdRenderer(),
-            senders={Channel.SMS: sender},
+            senders=channel_senders,
             scheduler=scheduler,
             policy_for=lambda shop_id: policy,
         )
@@ -147,12 +157,20 @@ def race_round(
     finally:
         clock.use_clock(previous)
     store = GateStore(dynamodb(), table)
-    key = key_for(requests[0])
+    # The person's count: the customer's ledger when the shop knows them, else the phone's.
+    person = (
+        customer_key(RACE_KEY, recipient.shop_id, recipient.customer_id)
+        if recipient.customer_id
+        else recipient_key(RACE_KEY, recipient.shop_id, phone)
+    )
+    contacts = [
+        recipient_key(RACE_KEY, recipient.shop_id, c) for c in requests[0].contacts.values()
+    ]
     return RaceResult(
         outcomes=outcomes,
-        channel_sends=len(sender.sent),
+        channel_sends=sum(len(sender.sent) for sender in senders.values()),
         schedules=len(scheduler.names),
-        ledger_sends=len(store.load(key).sends),
-        audit_records=len(store.history(key, limit=threads * 2)),
+        ledger_sends=len(store.load(person).sends),
+        audit_records=sum(len(store.history(key, limit=threads * 2)) for key in contacts),
         errors=tuple(errors),
     )

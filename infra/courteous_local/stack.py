@@ -43,6 +43,7 @@ from courteous_local.instrument import ClientFactory
 from courteous_local.provision import FunctionSpec, Provisioned, provision
 from courteous_local.runtime import InProcessFunction, Invocation, new_stack_id
 from courteous_local.servers import Engine, dynamodb_engine, moto_server
+from courteous_local.sms_voice import ENDPOINT_VARIABLE, SmsVoiceEmulator, sms_voice_emulator
 from courteous_local.state import STATE_DIR, LocalState
 from courteous_local.template import Template, default_template_path, load_template
 from courteous_local.timing import VirtualClock, WallClock, fire_times, parse_at
@@ -153,6 +154,7 @@ class LocalStack:
         self.work_dir = Path(".")
         self.dynamodb: Engine | None = None
         self.moto: Engine | None = None
+        self.sms: SmsVoiceEmulator | None = None
         self.clients: ClientFactory | None = None
         self.resources: Provisioned | None = None
         self.functions: dict[str, InProcessFunction] = {}
@@ -223,7 +225,10 @@ class LocalStack:
             shutil.rmtree(db_path)  # every local run starts from an empty table
         self.dynamodb = self._exit.enter_context(dynamodb_engine(self._prefer_local, db_path))
         self.moto = self._exit.enter_context(moto_server())
-        endpoints = {"dynamodb": self.dynamodb.endpoint}
+        # moto has no End User Messaging SMS: a small emulator of ours answers it, and
+        # publishes each text's delivery report to the configuration set's topic.
+        self.sms = self._exit.enter_context(sms_voice_emulator(self._publish_report))
+        endpoints = {"dynamodb": self.dynamodb.endpoint, "pinpoint-sms-voice-v2": self.sms.endpoint}
         endpoints.update(dict.fromkeys(MOTO_SERVICES, self.moto.endpoint))
         for name, value in {
             "AWS_ACCESS_KEY_ID": "local",
@@ -233,6 +238,7 @@ class LocalStack:
             "AWS_REGION": REGION,
             "AWS_ENDPOINT_URL": self.moto.endpoint,
             "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb.endpoint,
+            ENDPOINT_VARIABLE: self.sms.endpoint,
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_DEV": "false",
@@ -254,6 +260,10 @@ class LocalStack:
             domain_clock.use_clock(self.clock)
         if self._state_root is not None:
             self._save_state(running=True)
+
+    def _publish_report(self, topic_arn: str, message: str) -> None:
+        assert self.clients is not None
+        self.clients("sns").publish(TopicArn=topic_arn, Message=message)
 
     def _seed_parameters(self) -> None:
         assert self.clients is not None and self.resources is not None

@@ -14,14 +14,12 @@ from courteous.gate.replies import intent
 from courteous.gate.service import ContactGate
 from courteous.gate.store import GateStore
 from courteous.messages import MessageRequest, Recipient
-from courteous.recipients.identity import recipient_key
 from courteous_local.stack import LOCAL_CONTACT_KEY, LocalStack
 
 pytestmark = pytest.mark.e2e
 
 NOON_IN_SHANGHAI = datetime(2026, 11, 18, 4, 0, tzinfo=UTC)
 PHONE = "+8613800138000"
-SHOPS = ("lotus-tea", "jade-garden")
 
 
 @pytest.mark.parametrize(
@@ -45,44 +43,57 @@ def test_reply_keywords(body: str, expected: str | None) -> None:
 def _notice(shop: str) -> MessageRequest:
     return MessageRequest(
         kind="shipping_notice",
-        channel="sms",
         recipient=Recipient(shop_id=shop, phone=PHONE),
         created_at=NOON_IN_SHANGHAI,
     )
 
 
-def test_stop_by_sms_silences_every_shop_and_start_undoes_it() -> None:
+SHARED_NUMBER = "+12125550101"  # the deployment's number: no shop names it
+OWN_NUMBER = "+12065550152"  # one shop texts from its own number
+
+
+def test_stop_to_the_shared_number_holds_for_every_shop_even_later_ones() -> None:
     with LocalStack(NOON_IN_SHANGHAI) as stack:
         assert stack.clients is not None and stack.resources is not None
-        for shop in SHOPS:
-            stack.put_parameter(f"/courteous/shops/{shop}/settings", json.dumps({}), secure=False)
+        # Given a configured shop, a shop on the defaults (no settings at all) and a shop
+        # that texts from its own number
+        stack.put_parameter("/courteous/shops/lotus-tea/settings", "{}", secure=False)
+        own = {"sms": {"origination_identity": OWN_NUMBER}}
+        stack.put_parameter("/courteous/shops/own-line/settings", json.dumps(own), secure=False)
         store = GateStore(boto3.client("dynamodb"), stack.resources.ref("GateTable"))
-        key = LOCAL_CONTACT_KEY.encode()
-        gate = ContactGate(
-            store,
-            lambda shop: PRESETS["cn"],
-            lambda request: recipient_key(key, request.recipient.shop_id, request.contact),
-        )
+        gate = ContactGate(store, lambda shop: PRESETS["cn"], LOCAL_CONTACT_KEY.encode())
         topic = stack.resources.ref("InboundSmsTopic")
 
-        def reply(body: str) -> None:
+        def reply(body: str, to: str) -> None:
             message = {
                 "originationNumber": PHONE,
-                "destinationNumber": "+12125550101",
+                "destinationNumber": to,
+                "messageKeyword": "KEYWORD_123456789012",
                 "messageBody": body,
-                "inboundMessageId": "m-1",
+                "inboundMessageId": "cae173d2-66b9-564c-8309-21f858e9fb84",
             }
             stack.clients("sns").publish(TopicArn=topic, Message=json.dumps(message))  # type: ignore[union-attr]
             stack.drain()
 
-        # When the customer replies 退订 to any of the shops' texts
-        reply("退订")
-        # Then no shop may text them, not even a shipping notice
-        for shop in SHOPS:
-            decision = gate.admit(_notice(shop)).decision
-            assert (decision.action, decision.reason) == (Action.SUPPRESS, Reason.OPTED_OUT)
-        # And when they reply START, texts are allowed again
-        reply("START")
-        decision = gate.admit(_notice(SHOPS[0])).decision
-        assert decision.action is Action.SEND
+        def decision(shop: str) -> tuple[Action, Reason]:
+            made = gate.admit(_notice(shop)).decision
+            return made.action, made.reason
+
+        # When the customer replies 退订 to the shared number
+        reply("退订", SHARED_NUMBER)
+        # Then no shop may text them, not even a shipping notice: configured, on the
+        # defaults, with its own number, or opened after the reply
+        for shop in ("lotus-tea", "jade-garden", "own-line", "opened-later"):
+            assert decision(shop) == (Action.SUPPRESS, Reason.OPTED_OUT), shop
+        # And when they reply START there, texts are allowed again
+        reply("START", SHARED_NUMBER)
+        assert decision("jade-garden")[0] is Action.SEND
+
+        # When they reply STOP to the shop's own number, that shop alone stops
+        reply("STOP", OWN_NUMBER)
+        assert decision("own-line") == (Action.SUPPRESS, Reason.OPTED_OUT)
+        assert decision("lotus-tea")[0] is Action.SEND
+        # And START there undoes it
+        reply("START", OWN_NUMBER)
+        assert decision("own-line")[0] is Action.SEND
         assert stack.log.failures == []

@@ -19,6 +19,7 @@ from courteous.gate.policy import Policy
 from courteous.messages import MessageRequest
 from courteous_local.instrument import ClientFactory
 from courteous_local.provision import Provisioned, provision
+from courteous_local.sms_voice import ENDPOINT_VARIABLE, SmsVoiceEmulator, sms_voice_emulator
 from courteous_local.template import default_template_path, load_template
 from tests.conftest import load_event
 
@@ -26,8 +27,16 @@ CONTACT_HASH_KEY = "integration-test-contact-key"
 
 
 @pytest.fixture
-def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Provisioned]:
+def sms() -> Iterator[SmsVoiceEmulator]:
+    """End User Messaging SMS, which moto lacks, on our emulator (texts are kept)."""
+    with sms_voice_emulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def stack(monkeypatch: pytest.MonkeyPatch, sms: SmsVoiceEmulator) -> Iterator[Provisioned]:
     """The template's resources in moto; the dispatcher's environment as deployed."""
+    monkeypatch.setenv(ENDPOINT_VARIABLE, sms.endpoint)
     with mock_aws():
         template = load_template(default_template_path())
         created = provision(template, lambda service: boto3.client(service))
@@ -60,6 +69,12 @@ class PlainRenderer:
         if request.data.get("broken"):
             raise PermanentError("data.carrier: Field required")
         fields = ", ".join(f"{key}={value}" for key, value in sorted(request.data.items()))
+        if (
+            request.data.get("long_sms")
+            and request.channel is not None
+            and request.channel.value == "sms"
+        ):
+            raise ContentViolation("sms_too_long", "5 GSM-7 segments, limit 3")
         return OutgoingMessage(
             text=f"{request.kind.value}: {fields}",
             message_class=request.effective_class,
@@ -89,4 +104,7 @@ def bodies(event_name: str) -> list[str]:
 
 
 def sent(clients: ClientFactory) -> int:
-    return clients.calls.counts[("sns", "Publish")] + clients.calls.counts[("email", "SendEmail")]
+    return (
+        clients.calls.counts[("sms-voice", "SendTextMessage")]
+        + clients.calls.counts[("email", "SendEmail")]
+    )

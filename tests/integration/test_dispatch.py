@@ -109,7 +109,6 @@ def test_a_malformed_record_goes_to_the_dlq_with_what_is_wrong(
     attributes = letter["MessageAttributes"]
     assert attributes["reason"]["StringValue"] == "malformed_request"
     assert "recipient: Field required" in attributes["detail"]["StringValue"]
-    assert "channel: Field required" in attributes["detail"]["StringValue"]
 
 
 @pytest.mark.usefixtures("at_morning_in_shanghai")
@@ -153,8 +152,9 @@ def test_a_content_violation_is_suppressed_and_recorded(
 def test_a_channel_failure_leaves_the_record_for_a_retry_that_sends_once(
     consumer: OutboxConsumer, clients: ClientFactory
 ) -> None:
-    # Given SNS refuses the first attempt
-    clients.inject(Fault("sns", "Publish", "Throttling", status=400, times=1))
+    # Given End User Messaging refuses the first attempt
+    throttled = Fault("sms-voice", "SendTextMessage", "ThrottlingException", status=400, times=1)
+    clients.inject(throttled)
     body = bodies("dispatch/outbox_batch")[0]
     # When the record is dispatched, it fails in a retryable way (SQS will redeliver)
     with pytest.raises(ChannelError):
@@ -164,7 +164,7 @@ def test_a_channel_failure_leaves_the_record_for_a_retry_that_sends_once(
     assert outcome is not None
     assert outcome.decision.reason is Reason.RETRY
     assert outcome.provider_message_id is not None
-    assert clients.calls.counts[("sns", "Publish")] == 2  # one refused, one delivered
+    assert clients.calls.counts[("sms-voice", "SendTextMessage")] == 2  # one refused, one delivered
     store = GateStore(boto3.client("dynamodb"), DispatchSettings.from_env().gate_table_name)
     assert len(store.load(outcome.recipient_key).sends) == 1
 

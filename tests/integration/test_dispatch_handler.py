@@ -8,11 +8,11 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.backends import get_backend
 
 from courteous_local.instrument import ClientFactory, Fault
 from courteous_local.provision import Provisioned
 from courteous_local.runtime import InProcessFunction
+from courteous_local.sms_voice import SmsVoiceEmulator
 from tests.conftest import load_event
 
 pytestmark = pytest.mark.usefixtures("at_morning_in_shanghai")
@@ -25,13 +25,12 @@ def dispatch(stack: Provisioned) -> Iterator[InProcessFunction]:
     function.unload()
 
 
-def sms_sent() -> list[dict[str, Any]]:
-    backend = get_backend("sns")["123456789012"]["us-east-1"]
-    return [{"to": to, "text": text} for to, text, *_ in backend.sms_messages.values()]
+def sms_sent(sms: SmsVoiceEmulator) -> list[dict[str, Any]]:
+    return [{"to": text.destination, "text": text.body} for text in sms.texts]
 
 
 def test_a_batch_sends_defers_and_dead_letters_with_no_retry_asked(
-    stack: Provisioned, dispatch: InProcessFunction
+    stack: Provisioned, dispatch: InProcessFunction, sms: SmsVoiceEmulator
 ) -> None:
     # Given the outbox sample with a malformed record
     event = load_event("dispatch/outbox_batch_with_malformed")
@@ -39,10 +38,10 @@ def test_a_batch_sends_defers_and_dead_letters_with_no_retry_asked(
     response = dispatch.invoke(event)
     # Then nothing is handed back for a retry: one SMS went out, rendered from the templates
     assert response == {"batchItemFailures": []}
-    (sms,) = sms_sent()
-    assert sms["to"] == "+8613800138000"
-    assert sms["text"].startswith("【Lotus Tea】尊敬的会员，您的订单#1001（¥128.00）还未付款")
-    assert sms["text"].endswith("回T退订")
+    (text,) = sms_sent(sms)
+    assert text["to"] == "+8613800138000"
+    assert text["text"].startswith("【Lotus Tea】尊敬的会员，您的订单#1001（¥128.00）还未付款")
+    assert text["text"].endswith("回T退订")
     # And the malformed record is in the DLQ with its reason
     dlq = boto3.client("sqs").receive_message(
         QueueUrl=stack.ref("OutboxDeadLetterQueue"), MessageAttributeNames=["All"]
@@ -55,7 +54,7 @@ def test_a_retryable_failure_is_reported_for_that_record_only(
 ) -> None:
     # Given SNS refuses every SMS for now
     factory = ClientFactory()
-    factory.inject(Fault("sns", "Publish", "Throttling", times=None))
+    factory.inject(Fault("sms-voice", "SendTextMessage", "ThrottlingException", times=None))
     monkeypatch.setattr(boto3, "client", factory)
     event = load_event("dispatch/outbox_batch")
     # When the batch (an SMS by day, an e-mail and an SMS deferred by night) is handled

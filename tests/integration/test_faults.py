@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
-from courteous.channels import ChannelError, OutgoingMessage
+from courteous.channels import ChannelError, Envelope, OutgoingMessage
 from courteous.dispatch.outbox import OutboxConsumer
 from courteous.dispatch.settings import DispatchSettings
 from courteous.errors import RetryableError
@@ -62,7 +62,7 @@ def _cancelled(code: str = "ConditionalCheckFailed") -> Fault:
 @pytest.mark.parametrize(
     ("operation", "code"),
     [
-        ("GetItem", "ProvisionedThroughputExceededException"),
+        ("BatchGetItem", "ProvisionedThroughputExceededException"),
         ("TransactWriteItems", "ThrottlingException"),
         ("TransactWriteItems", "InternalServerError"),
     ],
@@ -118,12 +118,12 @@ def test_a_ledger_that_never_settles_fails_closed_and_a_later_retry_sends(
 def test_sms_throttling_and_5xx_send_once_on_retry(
     consumer: OutboxConsumer, clients: ClientFactory, status: int, code: str
 ) -> None:
-    clients.inject(Fault("sns", "Publish", code, status=status, times=2))
+    clients.inject(Fault("sms-voice", "SendTextMessage", code, status=status, times=2))
     outcome, failures = until_done(consumer, REMINDER)
     assert failures == 2
     assert outcome.decision.reason is Reason.RETRY  # committed once, counted once
     assert ledger_sends(outcome) == 1
-    assert clients.calls.counts[("sns", "Publish")] == 3
+    assert clients.calls.counts[("sms-voice", "SendTextMessage")] == 3
 
 
 def test_email_throttling_sends_once_on_retry(
@@ -173,11 +173,11 @@ class CrashingOnce:
     def __init__(self, inner: Any) -> None:
         self.inner, self.channel, self.crashed = inner, inner.channel, False
 
-    def send(self, to: str, message: OutgoingMessage) -> str:
+    def send(self, to: str, message: OutgoingMessage, envelope: Envelope) -> str:
         if not self.crashed:
             self.crashed = True
             raise RuntimeError("the dispatcher died after the ledger commit")
-        return str(self.inner.send(to, message))
+        return str(self.inner.send(to, message, envelope))
 
 
 def test_dying_after_the_commit_and_before_the_send_sends_once_on_retry(
@@ -204,7 +204,7 @@ def test_a_failed_delivery_log_write_after_the_send_does_not_send_again(
     consumer: OutboxConsumer, clients: ClientFactory
 ) -> None:
     # Given the delivery-log write fails after the SMS went out
-    clients.inject(Fault("dynamodb", "PutItem", "InternalServerError", status=500, times=None))
+    clients.inject(Fault("dynamodb", "UpdateItem", "InternalServerError", status=500, times=None))
     # When the record is dispatched
     outcome = consumer.handle(REMINDER)
     # Then it is reported done (SQS will not redeliver it), and it was sent once

@@ -18,7 +18,6 @@ from courteous.gate.service import ContactGate
 from courteous.gate.settings import GateSettings
 from courteous.gate.store import GateStore
 from courteous.messages import Channel, MessageClass, MessageRequest
-from courteous.recipients.identity import recipient_key
 from courteous_local.provision import Provisioned
 from courteous_local.runtime import InProcessFunction
 from tests.conftest import load_event
@@ -35,16 +34,15 @@ def _event(consent: dict[str, Any]) -> dict[str, Any]:
 
 def _gate(store: GateStore) -> ContactGate:
     key = CONTACT_HASH_KEY.encode()
-    return ContactGate(
-        store,
-        lambda shop: PRESETS["us-tcpa"],
-        lambda request: recipient_key(key, request.recipient.shop_id, request.contact),
-    )
+    return ContactGate(store, lambda shop: PRESETS["us-tcpa"], key)
 
 
 def _birthday_sms(profile_event: dict[str, Any], n: int) -> MessageRequest:
     customer = CustomerUpdated.model_validate(profile_event["detail"]).customer
-    recipient = customer.recipient("acme-shop", Channel.SMS).model_copy(update={"consent": {}})
+    # The ledger alone says what the customer gave: the request carries no word of its own.
+    recipient = customer.recipient("acme-shop", Channel.SMS).model_copy(
+        update={"consent": {}, "channel_consent": {}}
+    )
     return MessageRequest(
         kind="birthday_greeting",
         channel="sms",

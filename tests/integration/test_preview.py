@@ -68,3 +68,64 @@ def test_a_file_that_is_not_an_event_is_one_line_of_error(
     assert main(["preview", "--event", str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--event" in err
+
+
+def test_the_sample_customer_gets_the_birthday_greeting_by_e_mail(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given the repository's customer: yes to marketing e-mail, no to marketing SMS
+    # When the preview runs the birthday flow for them
+    assert (
+        main(["preview", "--event", str(EVENTS_DIR / "orders/CustomerUpdated.json"), "--json"]) == 0
+    )
+    out = capsys.readouterr().out
+    # Then stdout is one JSON document (the flows' log lines went elsewhere)
+    (greeting,) = json.loads(out)
+    # And the greeting goes by e-mail, because the text had no consent
+    assert greeting["kind"] == "birthday_greeting"
+    assert greeting["channel"] == "email"
+    assert greeting["decision"]["action"] == "send"
+    assert greeting["refused"] == [
+        {"channel": "sms", "reason": "no_consent", "detail": "no consent to marketing messages"}
+    ]
+    # And its headers carry the one-click unsubscribe
+    headers = greeting["headers"]
+    assert headers["To"] == "bob.norman@mail.example.com"
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert headers["List-Unsubscribe"].startswith("<https://")
+    assert "<mailto:" in headers["List-Unsubscribe"]
+
+
+def test_a_transactional_e_mail_previews_without_an_unsubscribe(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a shop that sends e-mail first, from its own address
+    settings = tmp_path / "settings.json"
+    settings.write_text(
+        json.dumps({"channels": ["email", "sms"], "email": {"from": "Acme <orders@acme.example>"}}),
+        encoding="utf-8",
+    )
+    items = preview(
+        capsys,
+        "--event",
+        str(EVENTS_DIR / "orders/RefundRequested.json"),
+        "--settings",
+        str(settings),
+    )
+    (ack,) = items
+    assert ack["channel"] == "email"
+    headers = ack["headers"]
+    assert isinstance(headers, dict)
+    assert headers["From"] == "Acme <orders@acme.example>"
+    assert "List-Unsubscribe" not in headers
+
+
+def test_settings_that_do_not_validate_are_one_line_of_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = tmp_path / "settings.json"
+    settings.write_text('{"channels": ["fax"]}', encoding="utf-8")
+    event = str(EVENTS_DIR / "orders/RefundRequested.json")
+    assert main(["preview", "--event", event, "--settings", str(settings)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "channels" in err

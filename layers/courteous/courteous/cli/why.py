@@ -1,8 +1,12 @@
-"""`courteous why --to CONTACT`: every decision the gate took for one recipient, and why.
+"""`courteous why --to CONTACT [--to CONTACT]`: every decision the gate took for a
+recipient, and why: the channel chosen and what was refused before it.
 
-Against the last local run (`make demo`, `courteous serve`) by default, or a deployed
-stack with `--stack-name` (its gate table and contact key parameter are read from the
-stack). Contacts are looked up by their keyed hash, as the gate stores them.
+A decision is recorded under the contact of the channel it was for (the e-mail
+address when a greeting went by e-mail because the phone had no consent), so give
+every contact the person has to see all of theirs. Against the last local run
+(`make demo`, `courteous serve`) by default, or a deployed stack with `--stack-name`
+(its gate table and contact key parameter are read from the stack). Contacts are
+looked up by their keyed hash, as the gate stores them.
 """
 
 from __future__ import annotations
@@ -25,7 +29,13 @@ def register(subparsers: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--to", required=True, metavar="CONTACT", help="phone (E.164) or e-mail")
+    parser.add_argument(
+        "--to",
+        required=True,
+        action="append",
+        metavar="CONTACT",
+        help="phone (E.164) or e-mail; repeat for each contact of the person",
+    )
     parser.add_argument("--shop", help="shop id (default: every shop of the local run)")
     parser.add_argument("--stack-name", help="a deployed stack instead of the local run")
     parser.add_argument("--region", help="the deployed stack's region")
@@ -121,6 +131,7 @@ def _row(item: dict[str, Any], shop: str) -> dict[str, Any]:
         "shop": shop,
         "kind": item["kind"],
         "channel": item.get("channel"),
+        "channel_detail": item.get("channel_detail"),
         "order_id": item.get("order_id"),
         "action": item["action"],
         "reason": item["reason"],
@@ -136,10 +147,12 @@ def _row(item: dict[str, Any], shop: str) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     from courteous.gate.store import GateStore
 
-    try:
-        contact = normalise_contact(args.to)
-    except InvalidContactError as exc:
-        raise CliError(f"--to: {exc}") from exc
+    contacts = []
+    for text in args.to:
+        try:
+            contacts.append(normalise_contact(text))
+        except InvalidContactError as exc:
+            raise CliError(f"--to {text!r}: {exc}") from exc
     source = (
         _deployed_gate(args.stack_name, args.region, args.shop)
         if args.stack_name
@@ -149,8 +162,9 @@ def run(args: argparse.Namespace) -> int:
     with source as (client, table, key, shops):
         store = GateStore(client, table)
         for shop in [args.shop] if args.shop else shops:
-            items = store.history(recipient_key(key, shop, contact), limit=args.limit)
-            rows.extend(_row(item, shop) for item in items)
+            for contact in dict.fromkeys(contacts):
+                items = store.history(recipient_key(key, shop, contact), limit=args.limit)
+                rows.extend(_row(item, shop) for item in items)
     rows.sort(key=lambda row: (row["at"], row["request_id"] or ""))
     if args.json:
         print_json(rows)
@@ -170,4 +184,6 @@ def run(args: argparse.Namespace) -> int:
         print(line)
         if row["detail"]:
             print(f"{'':>24}{row['detail']}  [{row['policy_version']}]")
+        if row["channel_detail"]:
+            print(f"{'':>24}channel: {row['channel_detail']}")
     return 0

@@ -13,7 +13,16 @@ class DispatchSettings(GateSettings):
     outbox_dlq_url: str = Field(min_length=1)
     schedule_group_name: str = Field(min_length=1)
     scheduler_role_arn: str = Field(min_length=1)
-    sender_email: str = Field(min_length=3)
-    sms_sender_id: str | None = None
+    sender_email: str = Field(min_length=3, description="the From of shops that name none")
+    email_configuration_set: str | None = None
+    sms_configuration_set: str | None = None
+    sms_origination_identity: str | None = Field(
+        default=None, description="the SMS identity of shops that name none"
+    )
+    unsubscribe_url: str | None = Field(
+        default=None, pattern=r"^https://", description="the public API's /unsubscribe"
+    )
+    unsubscribe_mailbox: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
     shop_policy_parameter: str = "/courteous/shops/{shop_id}/policy"
+    shop_settings_parameter: str = "/courteous/shops/{shop_id}/settings"
     default_policy: str = "default"

@@ -7,17 +7,21 @@ from typing import Any
 
 import boto3
 
-from courteous.channels import SesEmailSender, SnsSmsSender
+from courteous.channels import SesEmailSender, SmsSender
+from courteous.channels.settings import ShopChannels
 from courteous.dispatch.outbox import DeadLetters, OutboxConsumer
 from courteous.dispatch.service import Dispatcher, Renderer
 from courteous.dispatch.settings import DispatchSettings
+from courteous.flows.settings import ShopSettingsSource
 from courteous.gate.policies import ShopPolicies
 from courteous.gate.service import ContactGate
 from courteous.gate.settings import contact_key
 from courteous.gate.store import GateStore
-from courteous.messages import Channel, MessageRequest
-from courteous.recipients.identity import recipient_key
+from courteous.messages import Channel
 from courteous.scheduling import OneTimeScheduler, QueueTarget
+from courteous.unsubscribe.links import UnsubscribeLinks
+
+SMS_SERVICE = "pinpoint-sms-voice-v2"
 
 
 def build_dispatcher(
@@ -29,9 +33,10 @@ def build_dispatcher(
     key = contact_key(settings, ssm)
     store = GateStore(client("dynamodb"), settings.gate_table_name)
     policies = ShopPolicies(ssm, settings.shop_policy_parameter, settings.default_policy)
+    shop_settings = ShopSettingsSource(ssm, settings.shop_settings_parameter)
 
-    def key_for(request: MessageRequest) -> str:
-        return recipient_key(key, request.recipient.shop_id, request.contact)
+    def channels_for(shop_id: str) -> ShopChannels:
+        return shop_settings(shop_id).channel_settings()
 
     scheduler = OneTimeScheduler(
         client("scheduler"),
@@ -42,16 +47,27 @@ def build_dispatcher(
             dead_letter_arn=settings.outbox_dlq_arn,
         ),
     )
+    unsubscribe = None
+    if settings.unsubscribe_url and settings.unsubscribe_mailbox:
+        unsubscribe = UnsubscribeLinks(settings.unsubscribe_url, settings.unsubscribe_mailbox, key)
     return Dispatcher(
-        gate=ContactGate(store, policies, key_for),
+        gate=ContactGate(store, policies, key, channels_for),
         store=store,
         renderer=renderer,
         senders={
-            Channel.EMAIL: SesEmailSender(client("sesv2"), settings.sender_email),
-            Channel.SMS: SnsSmsSender(client("sns"), settings.sms_sender_id),
+            Channel.EMAIL: SesEmailSender(
+                client("sesv2"), settings.sender_email, settings.email_configuration_set
+            ),
+            Channel.SMS: SmsSender(
+                client(SMS_SERVICE),
+                settings.sms_origination_identity,
+                settings.sms_configuration_set,
+            ),
         },
         scheduler=scheduler,
         policy_for=policies,
+        channels_for=channels_for,
+        unsubscribe=unsubscribe,
     )
 
 

@@ -212,6 +212,8 @@ class CustomerProfile(OrderCustomer):
 
     `consent` holds only what the shop said: a channel or class that is absent is
     unknown (the gate treats unknown as not given for service and marketing).
+    `preferred_channel` is the channel the customer asked to be reached on, when they
+    said (it comes first for every class, where its consent allows).
     """
 
     customer_id: Identifier
@@ -225,6 +227,7 @@ class CustomerProfile(OrderCustomer):
         description="the shop's labels for the customer (Shopify tags, WooCommerce role); "
         "absent = unknown, [] = none",
     )
+    preferred_channel: Channel | None = None
 
     def recipient(self, shop_id: str, channel: Channel | None = None) -> Recipient:
         """The outbox recipient; consent is the given channel's (absent = unknown).
@@ -240,7 +243,14 @@ class CustomerProfile(OrderCustomer):
             for classes in self.consent.values():
                 for message_class, given in classes.items():
                     per_class[message_class] = per_class.get(message_class, True) and given
-        return base.model_copy(update={"zone": self.zone, "consent": per_class})
+        return base.model_copy(
+            update={
+                "zone": self.zone,
+                "consent": per_class,
+                "channel_consent": {c: dict(k) for c, k in self.consent.items()},
+                "preferred_channel": self.preferred_channel,
+            }
+        )
 
 
 class LineItem(_Model):

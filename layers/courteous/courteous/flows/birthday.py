@@ -104,13 +104,9 @@ class BirthdayRun:
     def _greeting(
         self, shop_id: str, settings: ShopSettings, profile: CustomerProfile, now: datetime
     ) -> MessageRequest | None:
-        target = recipient_for(shop_id, profile, None)
-        if target is None:
+        recipient = recipient_for(shop_id, profile, None)
+        if recipient is None:
             return None
-        recipient, channel = target
-        recipient = recipient.model_copy(
-            update={"zone": profile.zone, "consent": dict(profile.consent.get(channel, {}))}
-        )
         zone = ZoneInfo(resolve_zones(recipient, settings.zone).zones[0])
         local = now.astimezone(zone)
         if not celebrates_today(profile, local):
@@ -128,7 +124,6 @@ class BirthdayRun:
                 "birthday_greeting", shop_id, profile.customer_id, str(local.year)
             ),
             kind=Kind.BIRTHDAY_GREETING,
-            channel=channel,
             recipient=recipient,
             data=data.model_dump(mode="json"),
             created_at=now,

@@ -35,6 +35,7 @@ from courteous.audiences.identity import buyer_names
 from courteous.customers.store import CustomerStore
 from courteous.events.models import (
     CanonicalEvent,
+    CustomerProfile,
     MemberTier,
     Money,
     OrderCancelled,
@@ -50,7 +51,7 @@ from courteous.flows.outbox import Outbox, request_id
 from courteous.flows.settings import ShopSettings
 from courteous.flows.state import OrderState, OrderStateStore
 from courteous.flows.timers import Timer, Timers
-from courteous.messages import Channel, Kind, MessageClass, MessageRequest, Recipient
+from courteous.messages import Kind, MessageClass, MessageRequest, Recipient
 from courteous.observability import logger, metrics
 from courteous.recipients.zones import resolve_zones
 from courteous.rendering.context import (
@@ -74,17 +75,18 @@ class FlowResult:
 
 def recipient_for(
     shop_id: str, customer: OrderCustomer, profiles: CustomerStore | None
-) -> tuple[Recipient, Channel] | None:
-    """The outbox recipient, enriched with the stored profile (zone, locale, consent)."""
-    profile = None
-    if profiles is not None and customer.customer_id:
+) -> Recipient | None:
+    """The outbox recipient with every contact the shop knows, enriched with the stored
+    profile (zone, locale, consent per channel, preferred channel). The channel is not
+    chosen here: the dispatcher chooses it, in one place, with the gate's ledger."""
+    profile = customer if isinstance(customer, CustomerProfile) else None
+    if profile is None and profiles is not None and customer.customer_id:
         profile = profiles.get(shop_id, customer.customer_id)
     phone = customer.phone or (profile.phone if profile else None)
     email = customer.email or (profile.email if profile else None)
-    channel = Channel.SMS if phone else Channel.EMAIL if email else None
-    if channel is None:
+    if phone is None and email is None:
         return None
-    recipient = Recipient(
+    return Recipient(
         shop_id=shop_id,
         customer_id=customer.customer_id,
         phone=phone,
@@ -93,9 +95,9 @@ def recipient_for(
         country=customer.country or (profile.country if profile else None),
         region=customer.region or (profile.region if profile else None),
         locale=customer.locale or (profile.locale if profile else None),
-        consent=dict(profile.consent.get(channel, {})) if profile else {},
+        channel_consent={c: dict(k) for c, k in profile.consent.items()} if profile else {},
+        preferred_channel=profile.preferred_channel if profile else None,
     )
-    return recipient, channel
 
 
 def reachable(given: OrderCustomer, state: OrderState) -> OrderCustomer:
@@ -110,18 +112,16 @@ def ask(
     shop_id: str,
     order_id: str,
     fact: str,
-    target: tuple[Recipient, Channel],
+    recipient: Recipient,
     data: BaseModel,
     now: datetime,
     **timing: Any,
 ) -> MessageRequest:
     """The request for `kind` about one fact of an order: its id and dedupe key come from
     the fact, so the same fact asked twice is the same request."""
-    recipient, channel = target
     return MessageRequest(
         request_id=request_id(kind.value, shop_id, order_id, fact),
         kind=kind,
-        channel=channel,
         recipient=recipient,
         order_id=order_id,
         data=data.model_dump(mode="json"),
@@ -265,7 +265,7 @@ class OrderFlows:
         a last call that would fall in the night is sent the evening before instead of
         being deferred past the close and expiring."""
         target = recipient_for(shop_id, customer, None)
-        zone_name = resolve_zones(target[0], settings.zone).zones[0] if target else settings.zone
+        zone_name = resolve_zones(target, settings.zone).zones[0] if target else settings.zone
         zone = ZoneInfo(zone_name)
         local = (close_at - settings.last_call_before_close).astimezone(zone)
         if local.time() >= settings.last_call_until:
@@ -390,8 +390,7 @@ class OrderFlows:
         target = recipient_for(event.shop_id, customer, self._profiles)
         if target is None:
             return self._skip("no phone or e-mail for the buyer")
-        recipient = target[0]
-        zone = ZoneInfo(resolve_zones(recipient, settings.zone).zones[0])
+        zone = ZoneInfo(resolve_zones(target, settings.zone).zones[0])
         if estimate is not None:
             end_of_day = datetime.combine(estimate.latest + timedelta(days=1), time(0), zone)
             check_at = end_of_day + settings.late_grace

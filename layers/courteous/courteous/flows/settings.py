@@ -31,8 +31,10 @@ from pydantic import (
     model_validator,
 )
 
+from courteous.channels.settings import DEFAULT_CHANNELS, EmailSender, ShopChannels, SmsSender
 from courteous.errors import PermanentError, RetryableError
 from courteous.events.models import MemberTier, RefundKind
+from courteous.messages import Channel
 from courteous.rendering.context import Coupon, ShopInfo
 
 SETTINGS_PARAMETER = "/courteous/shops/{shop_id}/settings"
@@ -142,6 +144,12 @@ class ShopSettings(BaseModel):
     greeting_from: time = time(10, 0)
     greeting_until: time = time(20, 0)
     birthday_coupon: Coupon | None = None
+    # channels and senders (see `courteous.channels.settings`)
+    channels: tuple[Channel, ...] = Field(
+        default=DEFAULT_CHANNELS, description="the order tried when the customer prefers none"
+    )
+    email: EmailSender | None = None
+    sms: SmsSender | None = None
 
     @field_validator("woocommerce_site_url")
     @classmethod
@@ -186,6 +194,18 @@ class ShopSettings(BaseModel):
         if self.last_call_from >= self.last_call_until:
             raise ValueError("last_call_from must be before last_call_until")
         return self
+
+    @field_validator("channels")
+    @classmethod
+    def _channels_are_an_order(cls, value: tuple[Channel, ...]) -> tuple[Channel, ...]:
+        if not value:
+            raise ValueError("at least one channel")
+        if len(set(value)) != len(value):
+            raise ValueError("each channel once")
+        return value
+
+    def channel_settings(self) -> ShopChannels:
+        return ShopChannels(order=self.channels, email=self.email, sms=self.sms)
 
     def shop(self) -> ShopInfo:
         return ShopInfo(
@@ -249,6 +269,7 @@ class ShopSettingsSource:
         self._provider = SSMProvider(boto3_client=ssm)
         self._pattern = pattern
         self._absent_until: dict[str, float] = {}
+        self._numbers: tuple[float, dict[str, tuple[str, ...]]] | None = None
 
     def __call__(self, shop_id: str) -> ShopSettings:
         from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
@@ -277,3 +298,35 @@ class ShopSettingsSource:
                 if name.startswith(prefix) and name.endswith(suffix):
                     names.append(name[len(prefix) : len(name) - len(suffix)])
         return sorted(set(names))
+
+    def own_sms_numbers(self) -> dict[str, tuple[str, ...]]:
+        """Each number a shop's own SMS identity answers on -> the shops that use it.
+
+        Read with the parameters' values in the same pages (one call per ten shops),
+        cached as long as a shop's settings are. A shop whose settings do not validate
+        claims no number, so a STOP to it holds for every shop: the safe side.
+        """
+        if self._numbers is not None and self._numbers[0] > monotonic():
+            return self._numbers[1]
+        prefix, suffix = self._pattern.split("{shop_id}")
+        claimed: dict[str, set[str]] = {}
+        paginator = self._provider.client.get_paginator("get_parameters_by_path")
+        try:
+            for page in paginator.paginate(Path=prefix.rstrip("/"), Recursive=True):
+                for parameter in page.get("Parameters", []):
+                    name = str(parameter["Name"])
+                    if not (name.startswith(prefix) and name.endswith(suffix)):
+                        continue
+                    shop_id = name[len(prefix) : len(name) - len(suffix)]
+                    try:
+                        settings = settings_from_json(shop_id, str(parameter.get("Value", "")))
+                    except ShopSettingsError:
+                        continue
+                    if settings.sms is not None:
+                        for number in settings.sms.own_numbers:
+                            claimed.setdefault(number, set()).add(shop_id)
+        except ClientError as exc:
+            raise SettingsSourceError("cannot list the shops' settings") from exc
+        numbers = {number: tuple(sorted(shops)) for number, shops in claimed.items()}
+        self._numbers = (monotonic() + CACHE_SECONDS, numbers)
+        return numbers

@@ -55,6 +55,10 @@ class Reason(StrEnum):
     EXPIRED = "expired"
     NEVER_OPEN = "never_open"
     CONTENT_POLICY = "content_policy"
+    # Refusals that belong to one channel (the dispatcher then tries the next one).
+    UNDELIVERABLE = "undeliverable"
+    NO_CONTACT = "no_contact"
+    SMS_SPEND_LIMIT = "sms_spend_limit"
 
 
 class Decision(BaseModel):

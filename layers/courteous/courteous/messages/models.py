@@ -51,10 +51,12 @@ class Channel(StrEnum):
 class Recipient(BaseModel):
     """Who a message is for, as the flow knew them when it enqueued the request.
 
-    The contact itself (phone or e-mail) travels in the request because the channel
-    needs it; it is never written in clear to a key or a log (see `recipients.identity`).
-    `consent` is the profile's consent per class at enqueue time; the gate's ledger may
-    hold a newer word (an opt-out is honoured at once).
+    The contacts themselves (phone, e-mail) travel in the request because the channel
+    needs them; they are never written in clear to a key or a log (see
+    `recipients.identity`). `channel_consent` is the profile's consent per channel and
+    class at enqueue time, `consent` the word for a request pinned to one channel (and
+    for requests written before consent was kept per channel); the gate's ledger may hold
+    a newer word (an opt-out is honoured at once).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -72,6 +74,21 @@ class Recipient(BaseModel):
     )
     locale: str | None = None
     consent: dict[MessageClass, bool] = Field(default_factory=dict)
+    channel_consent: dict[Channel, dict[MessageClass, bool]] = Field(
+        default_factory=dict, description="the profile's consent per channel and class"
+    )
+    preferred_channel: Channel | None = Field(
+        default=None, description="the channel the customer asked to be reached on"
+    )
+
+    def contact_for(self, channel: Channel) -> str | None:
+        return self.phone if channel is Channel.SMS else self.email
+
+    def consent_for(self, channel: Channel) -> dict[MessageClass, bool]:
+        """The profile's word for one channel (absent = unknown)."""
+        if channel in self.channel_consent:
+            return dict(self.channel_consent[channel])
+        return dict(self.consent)
 
 
 class MessageRequest(BaseModel):
@@ -85,7 +102,11 @@ class MessageRequest(BaseModel):
     message_class: MessageClass | None = Field(
         default=None, description="overrides the kind's default class"
     )
-    channel: Channel
+    channel: Channel | None = Field(
+        default=None,
+        description="pins the channel; without it the dispatcher chooses (consent, "
+        "preference, the shop's order)",
+    )
     recipient: Recipient
     order_id: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
@@ -103,6 +124,8 @@ class MessageRequest(BaseModel):
             raise ValueError("recipient.phone is required for an sms message")
         if self.channel is Channel.EMAIL and not self.recipient.email:
             raise ValueError("recipient.email is required for an email message")
+        if not self.recipient.phone and not self.recipient.email:
+            raise ValueError("recipient: a phone or an e-mail address is required")
         return self
 
     @property
@@ -111,9 +134,26 @@ class MessageRequest(BaseModel):
 
     @property
     def contact(self) -> str:
-        contact = self.recipient.phone if self.channel is Channel.SMS else self.recipient.email
+        """The contact of the pinned channel (only for a request pinned to one)."""
+        assert self.channel is not None, "a request without a channel has no single contact"
+        contact = self.recipient.contact_for(self.channel)
         assert contact is not None  # guaranteed by _contact_for_channel
         return contact
+
+    @property
+    def contacts(self) -> dict[Channel, str]:
+        """Every contact the request carries, by channel."""
+        found = {channel: self.recipient.contact_for(channel) for channel in Channel}
+        return {channel: contact for channel, contact in found.items() if contact}
+
+    def on(self, channel: Channel) -> MessageRequest:
+        """The request as one channel would carry it: pinned, with that channel's consent."""
+        if self.channel is channel and not self.recipient.channel_consent:
+            return self
+        recipient = self.recipient.model_copy(
+            update={"consent": self.recipient.consent_for(channel)}
+        )
+        return self.model_copy(update={"channel": channel, "recipient": recipient})
 
     def deferred(self, not_before: datetime) -> MessageRequest:
         """The same request, to be offered to the gate again at `not_before`."""

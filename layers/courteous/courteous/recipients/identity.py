@@ -7,6 +7,14 @@ recipient. Only a number libphonenumber knows to be assigned in its country is k
 and letters ("555-555-SHIP") are refused rather than read as a keypad spells them.
 The hash is HMAC-SHA256 under a per-deployment key, so a leaked table does not reveal
 who was contacted and cannot be reversed by hashing a phone-number space.
+
+Three kinds of key name one person in the gate's table:
+- `recipient_key(shop, contact)`: one contact at one shop (its opt-out and consent,
+  and the sends counted for it);
+- `customer_key(shop, customer_id)`: the shop's customer, whatever contact a message
+  went to (the sends counted for the person);
+- `contact_wide_key(contact)`: one contact at every shop, configured or not, today or
+  later (a STOP to a shared number, a hard-bounced address, an invalid number).
 """
 
 from __future__ import annotations
@@ -71,3 +79,17 @@ def contact_hash(key: bytes, shop_id: str, contact: str) -> str:
 def recipient_key(key: bytes, shop_id: str, contact: str) -> str:
     """The partition key of one recipient in the gate table."""
     return f"R#{shop_id}#{contact_hash(key, shop_id, contact)}"
+
+
+def customer_key(key: bytes, shop_id: str, customer_id: str) -> str:
+    """The partition key of one shop's customer in the gate table (the id is hashed too:
+    some shops use an e-mail address or a phone number as their customer id)."""
+    message = f"{shop_id}\x1fcustomer\x1f{customer_id}".encode()
+    return f"R#{shop_id}#c{hmac.new(key, message, hashlib.sha256).hexdigest()[:32]}"
+
+
+def contact_wide_key(key: bytes, contact: str) -> str:
+    """The partition key of one contact across every shop in the gate table."""
+    # The record separator cannot begin a shop id, so no shop's hash can collide.
+    message = f"\x1eevery-shop\x1f{normalise_contact(contact)}".encode()
+    return f"K#{hmac.new(key, message, hashlib.sha256).hexdigest()[:32]}"
