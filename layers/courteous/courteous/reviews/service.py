@@ -111,10 +111,9 @@ class ReviewService:
         if self._store.care_was_asked(event.shop_id, key):
             return None, "care was already asked for this order"
         customer, order_number = self._customer(event)
-        target = recipient_for(event.shop_id, customer, self._profiles)
-        if target is None:
+        recipient = recipient_for(event.shop_id, customer, self._profiles)
+        if recipient is None:
             return None, "no phone or e-mail for the reviewer"
-        recipient, channel = target
         settings = self._settings_for(event.shop_id)
         aspects = [c.aspect for c in reading.complaints if c.aspect is not Aspect.OTHER]
         data = ReviewCareData(
@@ -126,7 +125,6 @@ class ReviewService:
         request = MessageRequest(
             request_id=request_id(Kind.REVIEW_CARE.value, event.shop_id, key),
             kind=Kind.REVIEW_CARE,
-            channel=channel,
             recipient=recipient,
             order_id=event.order_id,
             data=data.model_dump(mode="json"),
