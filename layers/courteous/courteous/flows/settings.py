@@ -270,21 +270,32 @@ class ShopSettingsSource:
         self._pattern = pattern
         self._absent_until: dict[str, float] = {}
         self._numbers: tuple[float, dict[str, tuple[str, ...]]] | None = None
+        # The validated model of the text last read for each shop: the dispatcher asks
+        # for every message, and validating is the cost, not the cached read.
+        self._parsed: dict[str, tuple[str | None, ShopSettings]] = {}
 
     def __call__(self, shop_id: str) -> ShopSettings:
         from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
         name = self._pattern.format(shop_id=shop_id)
         if self._absent_until.get(name, 0.0) > monotonic():
-            return settings_from_json(shop_id, None)
+            return self._validated(shop_id, None)
         try:
             text = self._provider.get(name, max_age=CACHE_SECONDS)
         except GetParameterError as exc:
             if _not_found(exc):
                 self._absent_until[name] = monotonic() + CACHE_SECONDS
-                return settings_from_json(shop_id, None)
+                return self._validated(shop_id, None)
             raise SettingsSourceError(f"cannot read {name}") from exc
-        return settings_from_json(shop_id, str(text) if text is not None else None)
+        return self._validated(shop_id, str(text) if text is not None else None)
+
+    def _validated(self, shop_id: str, text: str | None) -> ShopSettings:
+        known = self._parsed.get(shop_id)
+        if known is not None and known[0] == text:
+            return known[1]
+        settings = settings_from_json(shop_id, text)
+        self._parsed[shop_id] = (text, settings)
+        return settings
 
     def shops(self) -> list[str]:
         """Every shop with a settings parameter (the birthday run's list)."""

@@ -118,6 +118,9 @@ class LedgerState(BaseModel):
         return max(ends) if ends else None
 
 
+EMPTY = LedgerState()
+
+
 @dataclass(frozen=True)
 class ChannelKeys:
     contact: str  # the contact at this shop: its word, and one of the person's names
@@ -165,16 +168,29 @@ class RecipientLedgers:
 
     keys: LedgerKeys
     items: dict[str, LedgerState] = field(default_factory=dict)
+    _person: LedgerState = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Asked for once per channel tried: merged once.
+        object.__setattr__(self, "_person", self._merge_names())
 
     def item(self, pk: str) -> LedgerState:
-        return self.items.get(pk) or LedgerState()
+        return self.items.get(pk) or EMPTY
 
     def person(self) -> LedgerState:
         """Every send and dedupe key counted under any of the person's names."""
+        return self._person
+
+    def _merge_names(self) -> LedgerState:
+        names = [self.items[name] for name in self.keys.names if name in self.items]
+        if not names:
+            return EMPTY
+        if len(names) == 1:
+            only = names[0]
+            return LedgerState(sends=only.sends, dedupe=only.dedupe)
         sends: dict[str, SentEntry] = {}
         dedupe: dict[str, datetime] = {}
-        for name in self.keys.names:
-            state = self.item(name)
+        for state in names:
             for sent in state.sends:
                 sends.setdefault(sent.request_id, sent)
             for dedupe_key, until in state.dedupe.items():
