@@ -143,3 +143,12 @@ def test_any_text_is_a_report_or_a_header_error(text: str) -> None:
         return
     lines = {line for line, _ in report.profiles} | {error.line for error in report.errors}
     assert all(line >= 2 for line in lines)
+
+
+def test_a_preferred_channel_is_read_and_a_wrong_one_named() -> None:
+    text = "customer_id,email,preferred_channel\n1,a@example.com,E-mail\n2,b@example.com,fax\n"
+    report = read_profiles(text.splitlines(keepends=True))
+    ((line, profile),) = report.profiles
+    assert line == 2 and profile.preferred_channel is Channel.EMAIL
+    (error,) = report.errors
+    assert (error.line, error.column) == (3, "preferred_channel")

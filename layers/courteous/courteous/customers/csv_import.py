@@ -17,6 +17,7 @@ a header is not silently ignored; an empty cell means "not known"):
 | member_tier     | vip                 | non_member, member, senior, vip, top_vip         |
 | country         | US                  | ISO 3166-1 alpha-2 of the address                |
 | region          | KY                  | state / province                                 |
+| preferred_channel | email             | sms or email: tried first when consent allows    |
 | email_marketing | yes                 | consent per channel and class: yes/no/true/false |
 | email_service   | yes                 | /1/0, empty = unknown                            |
 | sms_marketing   | no                  |                                                  |
@@ -54,6 +55,7 @@ PROFILE_COLUMNS = (
     "member_tier",
     "country",
     "region",
+    "preferred_channel",
 )
 CONSENT_COLUMNS: dict[str, tuple[Channel, MessageClass]] = {
     f"{channel.value}_{message_class.value}": (channel, message_class)
@@ -124,6 +126,8 @@ def _profile(row: dict[str, str]) -> CustomerProfile:
         values["birthday"] = _birthday(values["birthday"])
     if "member_tier" in values:
         values["member_tier"] = values["member_tier"].lower().replace("-", "_")
+    if "preferred_channel" in values:
+        values["preferred_channel"] = values["preferred_channel"].lower().replace("-", "")
     consent: dict[Channel, dict[MessageClass, bool]] = {}
     for column, (channel, message_class) in CONSENT_COLUMNS.items():
         text = (row.get(column) or "").strip()
