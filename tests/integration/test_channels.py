@@ -18,7 +18,7 @@ from courteous.gate.decide import Action, Reason
 from courteous.gate.ledger_state import ledger_keys
 from courteous.gate.store import GateStore
 from courteous.messages import Channel, Kind, MessageClass, MessageRequest
-from courteous_local.instrument import ClientFactory
+from courteous_local.instrument import ClientFactory, Fault
 from courteous_local.provision import Provisioned
 from courteous_local.sms_voice import SmsVoiceEmulator
 from tests.integration.channel_helpers import (
@@ -234,3 +234,26 @@ def test_a_retry_after_a_crash_goes_by_the_channel_committed(
     assert first is not None and again is not None
     assert again.decision.reason is Reason.RETRY
     assert (first.channel, again.channel) == (channel, channel)
+
+
+def test_a_message_ses_rejects_is_suppressed_with_the_reason_not_retried(
+    stack: Provisioned, clients: ClientFactory
+) -> None:
+    # Given SES refuses the message itself
+    clients.inject(Fault("email", "SendEmail", "MessageRejected", "Email address is not verified."))
+    consumer = real_consumer(clients)
+    with clock_at(MORNING):
+        outcome = consumer.handle(
+            ask(Kind.SHIPPING_NOTICE, person(8), "8001", channel=Channel.EMAIL)
+        )
+    # Then the notice is suppressed with what SES said, and nothing asks for a retry
+    assert outcome is not None
+    assert (outcome.decision.action, outcome.decision.reason) == (
+        Action.SUPPRESS,
+        Reason.UNDELIVERABLE,
+    )
+    assert "Email address is not verified." in outcome.decision.detail
+    trail = GateStore(boto3.client("dynamodb"), stack.ref("GateTable")).history(
+        outcome.recipient_key
+    )
+    assert [row["action"] for row in trail] == ["suppress", "send"]

@@ -91,6 +91,7 @@ TAG_REQUEST = "courteous-request"
 TAG_SHOP = "courteous-shop"
 TAG_KIND = "courteous-kind"
 TAG_CLASS = "courteous-class"
+MAX_TAG_VALUE = 256
 
 
 def email_message(
@@ -125,16 +126,23 @@ class SesEmailSender:
     def send(self, to: str, message: OutgoingMessage, envelope: Envelope) -> str:
         from_address = envelope.from_address or self._from
         mime = email_message(to, message, from_address, envelope.reply_to)
+        tags = {
+            TAG_RECIPIENT: envelope.recipient_key,
+            TAG_REQUEST: envelope.request_id,
+            TAG_SHOP: envelope.shop_id,
+            TAG_KIND: envelope.kind,
+            TAG_CLASS: message.message_class.value,
+        }
         request: dict[str, Any] = {
             "FromEmailAddress": from_address,
             "Destination": {"ToAddresses": [to]},
             "Content": {"Raw": {"Data": mime.as_bytes()}},
+            # A value over SES's 256 characters is left out rather than failing the
+            # send: the reports about that message then name no request.
             "EmailTags": [
-                {"Name": TAG_RECIPIENT, "Value": tag_value(envelope.recipient_key)},
-                {"Name": TAG_REQUEST, "Value": tag_value(envelope.request_id)},
-                {"Name": TAG_SHOP, "Value": tag_value(envelope.shop_id)},
-                {"Name": TAG_KIND, "Value": tag_value(envelope.kind)},
-                {"Name": TAG_CLASS, "Value": tag_value(message.message_class.value)},
+                {"Name": name, "Value": tag_value(value)}
+                for name, value in tags.items()
+                if len(tag_value(value)) <= MAX_TAG_VALUE
             ],
         }
         if envelope.reply_to:

@@ -155,6 +155,12 @@ class ContactGate:
         """Record a decision taken after the gate's (a channel refusing the message)."""
         key = self.keys(request).primary(channel)
         self._store.record(
-            AuditRecord(recipient_key=key, request=request, decision=decision, channel=channel)
+            AuditRecord(
+                recipient_key=key,
+                request=request,
+                decision=decision,
+                channel=channel,
+                follow_up="channel",
+            )
         )
         return key

@@ -82,13 +82,16 @@ class AuditRecord:
     decision: Decision
     channel: Channel | None = None
     channel_detail: str | None = None
+    follow_up: str | None = None  # a later record about the same request ("channel")
 
     @property
     def sort_key(self) -> str:
-        return (
+        key = (
             f"{AUDIT_PREFIX}{self.decision.decided_at.astimezone(UTC).isoformat()}#"
             f"{self.request.request_id}"
         )
+        # In the same second as the decision it follows, and sorting after it.
+        return f"{key}#{self.follow_up}" if self.follow_up else key
 
 
 @dataclass(frozen=True)
@@ -398,7 +401,7 @@ class GateStore:
         at = outcome.at.astimezone(UTC).replace(microsecond=0)
         item = {
             "pk": outcome.recipient_key,
-            "sk": f"{AUDIT_PREFIX}{at.isoformat()}#{outcome.request_id}",
+            "sk": f"{AUDIT_PREFIX}{at.isoformat()}#{outcome.request_id}#report",
             "request_id": outcome.request_id,
             "shop_id": outcome.shop_id,
             "kind": outcome.kind,
