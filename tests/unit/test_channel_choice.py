@@ -14,7 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from courteous.audiences.identity import buyer_names
 from courteous.channels.choice import CHANNEL_REASONS, choose
+from courteous.events.models import OrderCustomer
 from courteous.gate.decide import Action, Reason
 from courteous.gate.ledger_state import (
     LedgerState,
@@ -25,6 +27,7 @@ from courteous.gate.ledger_state import (
 )
 from courteous.gate.policy import PRESETS
 from courteous.messages import Channel, Kind, MessageClass, MessageRequest, Recipient
+from courteous.recipients.identity import customer_key, recipient_key
 from tests.unit.gate_helpers import T0
 
 KEY = b"choice-test-key"
@@ -248,3 +251,30 @@ def test_every_combination_keeps_the_rules(case: Case) -> None:
     else:
         # Nothing is sent, and the reason belongs to a channel.
         assert chosen is None and reason in CHANNEL_REASONS
+
+
+def test_the_ledger_names_are_the_names_the_flows_know_the_buyer_by() -> None:
+    # The gate hashes the customer id too, but names the same buyer the same way as
+    # `audiences.identity.buyer_names` (the payment reminders' and the facts' names).
+    for customer in (
+        OrderCustomer(customer_id="7001", phone="+8613800138000", email="wei@example.com"),
+        OrderCustomer(phone="+8613800138000"),
+        OrderCustomer(customer_id="7001", email="wei@example.com"),
+    ):
+        request = MessageRequest(
+            kind=Kind.PAYMENT_REMINDER,
+            recipient=customer.recipient("shop-1"),
+            created_at=T0,
+        )
+        expected = []
+        for name in buyer_names(KEY, "shop-1", customer):
+            if name.startswith("C"):
+                expected.append(customer_key(KEY, "shop-1", name[1:]))
+            else:
+                contact = next(
+                    c
+                    for c in (customer.phone, customer.email)
+                    if c and recipient_key(KEY, "shop-1", c) == f"R#shop-1#{name[1:]}"
+                )
+                expected.append(recipient_key(KEY, "shop-1", contact))
+        assert sorted(ledger_keys(KEY, request).names) == sorted(expected)
