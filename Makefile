@@ -12,7 +12,7 @@ SAM_CLI_VERSION := 1.170.0
 
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: setup demo test lint unit bench sam-validate sam-build clean
+.PHONY: setup demo test lint unit bench browser sam-validate sam-build clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python >= 3.11 is needed")'
@@ -41,7 +41,15 @@ lint: $(INSTALLED)
 	@# The local stack: dummy credentials for emulators and fixed subprocesses are its job.
 	$(BIN)/bandit -q -r infra --skip B101,B105,B106,B404,B603
 
-test: lint
+# The console's browser tests drive Debian's Chromium; a clean machine gets it here.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "installing Debian's chromium for the console's browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+
+test: lint browser
 	$(BIN)/courteous templates check
 	$(BIN)/python -m pytest
 
@@ -59,8 +67,17 @@ $(SAM_VENV)/bin/sam:
 sam-validate: $(SAM_VENV)/bin/sam
 	$(SAM_VENV)/bin/sam validate --lint --region us-east-1
 
+# The functions run on Python 3.12: SAM builds with the first python3.12 it finds (on
+# PATH, or any version pyenv has installed).
 sam-build: $(SAM_VENV)/bin/sam
-	PATH="$$(pyenv root 2>/dev/null)/versions/3.12.1/bin:$$PATH" $(SAM_VENV)/bin/sam build
+	@dir=""; \
+	if python3.12 -c pass 2>/dev/null; then dir="$$(dirname "$$(command -v python3.12)")"; fi; \
+	if [ -z "$$dir" ] && command -v pyenv >/dev/null 2>&1; then \
+		for d in "$$(pyenv root)"/versions/3.12.*/bin; do [ -x "$$d/python3.12" ] && dir="$$d"; done; \
+	fi; \
+	if [ -z "$$dir" ]; then echo "sam build needs Python 3.12: python3.12 on PATH, or pyenv install 3.12"; exit 1; fi; \
+	echo "building with $$dir/python3.12"; \
+	PATH="$$dir:$$PATH" $(SAM_VENV)/bin/sam build
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from boto3.dynamodb.types import TypeDeserializer
 
 from courteous.gate.store import AUDIT_PREFIX
+from courteous.recipients.zones import zones_label
 
 _DESERIALIZER = TypeDeserializer()
 
@@ -34,7 +35,7 @@ class DecisionRow:
 
     @property
     def zone(self) -> str:
-        return ",".join(self.zones)
+        return zones_label(self.zones)
 
     @property
     def local_time(self) -> datetime:

@@ -1,7 +1,7 @@
 """Create every resource `template.yaml` declares, against emulated AWS.
 
 Tables (keys, GSIs, LSIs, TTL), queues (with their redrive to a DLQ), event buses,
-schedule groups, topics and SSM parameters are created with boto3 from the template's
+schedule groups, topics, buckets and SSM parameters are created with boto3 from the template's
 own properties; roles, layers and APIs get the names and ARNs CloudFormation would give
 them. Functions are not deployed: `FunctionSpec` says where their code is, what their
 environment is (Globals merged with their own, intrinsics resolved) and which events
@@ -169,6 +169,7 @@ class _Creator:
             "AWS::SSM::Parameter": self._parameter,
             "AWS::SES::ConfigurationSet": self._email_configuration_set,
             "AWS::SMSVOICE::ConfigurationSet": self._sms_configuration_set,
+            "AWS::S3::Bucket": self._bucket,
             "AWS::IAM::Role": self._role,
             "AWS::Serverless::Function": self._function,
         }
@@ -282,6 +283,12 @@ class _Creator:
             Name=name, Value=str(props["Value"]), Type=props.get("Type", "String"), Overwrite=True
         )
         self._done(logical_id, name, Type=props.get("Type", "String"), Value=str(props["Value"]))
+
+    def _bucket(self, logical_id: str, props: dict[str, Any]) -> None:
+        # Bucket names are lower case; CloudFormation's own are too.
+        name = props.get("BucketName") or self._physical_name(logical_id).lower()
+        self._client("s3").create_bucket(Bucket=name)
+        self._done(logical_id, name, Arn=f"arn:aws:s3:::{name}")
 
     def _role(self, logical_id: str, props: dict[str, Any]) -> None:
         name = props.get("RoleName") or self._physical_name(logical_id)

@@ -8,9 +8,13 @@ deferred messages fire on the way). Ctrl-C stops the server and the stack cleanl
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
+import signal
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,7 +22,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from courteous_local.decisions import DecisionRow, read_decisions
-from courteous_local.stack import LocalStack
+from courteous_local.inprocess import function_logs_to
+from courteous_local.stack import HttpResponse, LocalStack
 from courteous_local.webhooks import shopify_domain, woocommerce_site
 
 PLATFORMS = ("shopify", "woocommerce", "judgeme", "generic")
@@ -61,6 +66,26 @@ def decision_line(row: DecisionRow) -> str:
     return line
 
 
+MAX_ADVANCE = timedelta(days=366)
+
+
+def advance_by(query: dict[str, list[str]]) -> timedelta:
+    """How far `/_local/advance?minutes=M&hours=H` moves the clock: forward only."""
+    total = timedelta(0)
+    for unit in ("minutes", "hours"):
+        for text in query.get(unit, []):
+            try:
+                value = float(text)
+            except ValueError:
+                raise ValueError(f"{unit}: not a number: {text[:20]!r}") from None
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"{unit}: time only moves forward (0 or more), not {text[:20]!r}")
+            total += timedelta(**{unit: value})
+    if total > MAX_ADVANCE:
+        raise ValueError(f"at most {MAX_ADVANCE.days} days at a time")
+    return total
+
+
 class Server:
     def __init__(
         self,
@@ -92,6 +117,7 @@ class Server:
     def advance(self, delta: timedelta) -> None:
         self._offset += delta
         self.tick()
+        self.stack.save_clock(self.speed)
 
     def report(self) -> list[DecisionRow]:
         assert self.stack.resources is not None and self.stack.clients is not None
@@ -101,6 +127,15 @@ class Server:
             self._seen.add(row.request_id + row.at.isoformat())
             self._out(decision_line(row))
         return rows
+
+    def announce(self) -> None:
+        """Anything this server adds to the banner."""
+
+    def forward(
+        self, method: str, path: str, headers: dict[str, str], body: bytes, source_ip: str
+    ) -> HttpResponse:
+        """One request through the stack's HTTP APIs."""
+        return self.stack.request(method, path, headers=headers, body=body, source_ip=source_ip)
 
     def _ticker(self) -> None:
         while not self._stop.wait(0.5):
@@ -129,10 +164,16 @@ class Server:
 
             def _local(self, parts: Any) -> None:
                 if parts.path == "/_local/advance" and self.command == "POST":
-                    query = parse_qs(parts.query)
-                    minutes = float(query.get("minutes", ["0"])[0])
-                    hours = float(query.get("hours", ["0"])[0])
-                    server.advance(timedelta(minutes=minutes, hours=hours))
+                    try:
+                        delta = advance_by(parse_qs(parts.query))
+                    except ValueError as exc:
+                        body = {"message": str(exc)}
+                        self._respond(400, {"content-type": "application/json"}, json.dumps(body))
+                        return
+                    server.advance(delta)
+                    body = {"now": server.stack.clock().isoformat()}
+                    self._respond(200, {"content-type": "application/json"}, json.dumps(body))
+                elif parts.path == "/_local/now" and self.command == "GET":
                     body = {"now": server.stack.clock().isoformat()}
                     self._respond(200, {"content-type": "application/json"}, json.dumps(body))
                 elif parts.path == "/_local/decisions" and self.command == "GET":
@@ -152,12 +193,8 @@ class Server:
                 segments = parts.path.strip("/").split("/")
                 if len(segments) == 3 and segments[0] == "webhooks":
                     server.stack.add_shop(segments[2])
-                response = server.stack.request(
-                    self.command,
-                    self.path,
-                    headers=headers,
-                    body=body,
-                    source_ip=self.client_address[0],
+                response = server.forward(
+                    self.command, self.path, headers, body, self.client_address[0]
                 )
                 self._respond(response.status, response.headers, response.body)
                 server.report()
@@ -169,12 +206,32 @@ class Server:
     def serve_forever(self) -> None:
         ticker = threading.Thread(target=self._ticker, daemon=True)
         ticker.start()
+        self.stack.save_clock(self.speed)
         try:
-            self.httpd.serve_forever(poll_interval=0.2)
+            with stop_on_sigterm():
+                self.httpd.serve_forever(poll_interval=0.2)
         finally:
             self._stop.set()
             ticker.join()
             self.httpd.server_close()
+
+
+@contextlib.contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """SIGTERM stops the server as Ctrl-C does, so the stack (and DynamoDB Local with
+    it) is shut down on the way out instead of being left running."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_server(
@@ -183,8 +240,35 @@ def run_server(
     secret: str,
     speed: float,
     start: datetime | None = None,
-    out: Callable[[str], None] = print,
+    out: Callable[[str], None] | None = None,
     realtime: bool = False,
+    log_path: Path | None = None,
+    server_class: type[Server] | None = None,
+    prepare: Callable[[LocalStack], None] | None = None,
+) -> None:
+    """The stack and its server until Ctrl-C or SIGTERM; the functions' own log lines
+    (JSON) go to `log_path` (default `.courteous/serve-functions.log`), not the terminal."""
+    terminal = sys.stdout
+    say = out or (lambda line: print(line, file=terminal, flush=True))
+    path = log_path or Path(".courteous") / "serve-functions.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as log, function_logs_to(log):
+        _run_server(
+            port, shops, secret, speed, start, say, realtime, path, server_class or Server, prepare
+        )
+
+
+def _run_server(
+    port: int,
+    shops: tuple[str, ...],
+    secret: str,
+    speed: float,
+    start: datetime | None,
+    out: Callable[[str], None],
+    realtime: bool,
+    log_path: Path,
+    server_class: type[Server],
+    prepare: Callable[[LocalStack], None] | None,
 ) -> None:
     stack = LocalStack(
         start or datetime.now(UTC), state_root=Path.cwd(), shops=shops, realtime=realtime
@@ -192,8 +276,12 @@ def run_server(
     with stack:
         for shop in shops:
             seed_shop(stack, shop, secret)
-        server = Server(stack, port, speed, out)
+        if prepare is not None:
+            prepare(stack)
+        server = server_class(stack, port, speed, out)
         out(f"courteous local stack on http://127.0.0.1:{server.port} (Ctrl-C stops it)")
+        out(f"  the functions' own logs: {log_path}")
+        server.announce()
         assert stack.dynamodb is not None
         out(f"  DynamoDB: {stack.dynamodb.name}  {stack.dynamodb.note}".rstrip())
         for shop in shops:

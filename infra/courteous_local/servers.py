@@ -57,6 +57,18 @@ def local_dynamodb_client(endpoint: str, config: Config | None = None) -> Any:
     )
 
 
+def local_client(service: str, endpoint: str) -> Any:
+    """A client for any emulated service on loopback (they accept any credentials)."""
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 - the emulators accept any key
+        aws_session_token="local",  # noqa: S106
+    )
+
+
 def _wait_for_dynamodb(endpoint: str, timeout: float, process: subprocess.Popen[bytes]) -> None:
     client = local_dynamodb_client(
         endpoint, Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=2)

@@ -52,7 +52,19 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 LOCAL_CONTACT_KEY = "local-stack-contact-key"
 # Services other than DynamoDB that the functions reach, each routed to moto's server.
-MOTO_SERVICES = ("sqs", "events", "scheduler", "sesv2", "ses", "sns", "ssm", "secretsmanager")
+MOTO_SERVICES = (
+    "sqs",
+    "events",
+    "scheduler",
+    "sesv2",
+    "ses",
+    "sns",
+    "ssm",
+    "secretsmanager",
+    "s3",
+)
+# What `courteous shop|today|report|console` reach in a running local stack.
+OPERATOR_RESOURCES = ("GateTable", "CustomerTable", "ScheduleGroup", "TemplateBucket")
 
 
 @dataclass(frozen=True)
@@ -70,11 +82,21 @@ class _Route:
     function: InProcessFunction
     method: str
     path: str
+    authorizer: str | None = None  # a JWT authoriser guards the route
+
+    @property
+    def greedy(self) -> bool:
+        return self.path.rstrip("/").endswith("+}")
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
         if self.method not in ("ANY", "*", method.upper()):
             return None
         want, have = self.path.strip("/").split("/"), path.strip("/").split("/")
+        if self.greedy:
+            # `{proxy+}` takes the rest of the path, at least one segment of it.
+            if len(have) < len(want):
+                return None
+            have = [*have[: len(want) - 1], "/".join(have[len(want) - 1 :])]
         if len(want) != len(have):
             return None
         params: dict[str, str] = {}
@@ -151,6 +173,7 @@ class LocalStack:
         self._id = new_stack_id()
         self._lock = threading.RLock()
         self.log = StackLog()
+        self._clock_speed = 1.0
         self.work_dir = Path(".")
         self.dynamodb: Engine | None = None
         self.moto: Engine | None = None
@@ -199,6 +222,13 @@ class LocalStack:
             return None
         return self._state_root / STATE_DIR / "dynamodb"
 
+    def save_clock(self, speed: float = 1.0) -> None:
+        """Record where the virtual clock is and how fast it runs, for the operator's
+        commands in other processes (`courteous today`)."""
+        self._clock_speed = speed
+        if self._state_root is not None and self.resources is not None:
+            self._save_state(running=True)
+
     def _save_state(self, *, running: bool) -> None:
         assert self.resources is not None and self.dynamodb is not None
         db_path = self._db_path()
@@ -211,6 +241,15 @@ class LocalStack:
             dynamodb_db_path=str(db_path.resolve()) if persisted and db_path else None,
             dynamodb_endpoint=self.dynamodb.endpoint if running else None,
             dynamodb_engine=self.dynamodb.name,
+            aws_endpoint=self.moto.endpoint if running and self.moto else None,
+            names={
+                logical_id: self.resources.ref(logical_id)
+                for logical_id in OPERATOR_RESOURCES
+                if logical_id in self.resources.resolver.refs
+            },
+            clock_at=self.clock() if running else None,
+            clock_saved_at=datetime.now(UTC) if running else None,
+            clock_speed=self._clock_speed,
         ).save(self._state_root)
 
     def _start(self) -> None:
@@ -297,9 +336,17 @@ class LocalStack:
         for event_name, event in spec.events.items():
             kind, props = event["Type"], event["Properties"]
             if kind in ("HttpApi", "Api"):
+                authorizer = (props.get("Auth") or {}).get("Authorizer")
                 self._routes.append(
-                    _Route(function, str(props.get("Method", "ANY")), str(props["Path"]))
+                    _Route(
+                        function,
+                        str(props.get("Method", "ANY")),
+                        str(props["Path"]),
+                        None if authorizer in (None, "NONE") else str(authorizer),
+                    )
                 )
+                # API Gateway prefers a route without a greedy variable.
+                self._routes.sort(key=lambda route: route.greedy)
             elif kind == "SQS":
                 self._mappings.append(self._mapping(function, props))
             elif kind in ("EventBridgeRule", "CloudWatchEvent"):
@@ -386,16 +433,28 @@ class LocalStack:
         headers: dict[str, str] | None = None,
         body: bytes = b"",
         source_ip: str = "127.0.0.1",
+        claims: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        """One HTTP request through the API, as API Gateway (HTTP API, v2) passes it on."""
+        """One HTTP request through the API, as API Gateway (HTTP API, v2) passes it on.
+
+        `claims`: the verified token's claims, as a JWT authoriser hands them over; a
+        route with an authoriser answers 401 without them, as API Gateway does."""
         raw_path, _, query = path.partition("?")
         for route in self._routes:
             params = route.match(method, raw_path)
             if params is None:
                 continue
+            if route.authorizer is not None and claims is None:
+                return HttpResponse(
+                    401, {"content-type": "application/json"}, '{"message":"Unauthorized"}'
+                )
             event = http_api_event(
                 method, raw_path, query, headers or {}, body, params, route, source_ip, self.clock()
             )
+            if claims is not None and route.authorizer is not None:
+                event["requestContext"]["authorizer"] = {
+                    "jwt": {"claims": dict(claims), "scopes": None}
+                }
             with self._lock:
                 try:
                     result = self._invoke(route.function, f"{method} {raw_path}", event)

@@ -8,9 +8,10 @@ names, the shops, the throwaway contact key and, while the stack runs, its endpo
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 STATE_DIR = Path(".courteous") / "local"
 
@@ -25,6 +26,21 @@ class LocalState(BaseModel):
     dynamodb_db_path: str | None = None
     dynamodb_endpoint: str | None = None
     dynamodb_engine: str = "DynamoDB Local"
+    # While the stack runs: moto's endpoint (SSM, Scheduler, S3 ...) and the names the
+    # operator's commands need (CustomerTable, ScheduleGroup, TemplateBucket ...).
+    aws_endpoint: str | None = None
+    names: dict[str, str] = {}
+    # The virtual clock as last saved, when (wall clock) and how fast it runs.
+    clock_at: AwareDatetime | None = None
+    clock_saved_at: AwareDatetime | None = None
+    clock_speed: float = 1.0
+
+    def virtual_now(self) -> datetime:
+        """The running stack's virtual time, from its last saved reading."""
+        wall = datetime.now(UTC)
+        if self.clock_at is None or self.clock_saved_at is None:
+            return wall
+        return self.clock_at + (wall - self.clock_saved_at) * self.clock_speed
 
     @classmethod
     def path(cls, root: Path | None = None) -> Path:

@@ -67,11 +67,23 @@ def run_import(args: argparse.Namespace) -> int:
     errors = list(report.errors)
     imported = 0
     if not args.dry_run and report.profiles:
-        store = _store(args)
+        from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
+
+        try:
+            store = _store(args)
+        except NoRegionError as exc:
+            raise CliError("no AWS region: set AWS_DEFAULT_REGION or configure a profile") from exc
         at = now()
         for line, profile in report.profiles:
             try:
                 store.put(args.shop, profile, at)
+            except NoCredentialsError as exc:
+                raise CliError(
+                    "no AWS credentials: configure a profile or set AWS_PROFILE "
+                    f"(nothing imported from line {line} on)"
+                ) from exc
+            except BotoCoreError as exc:
+                raise CliError(f"stopped at line {line}: {exc}") from exc
             except (CustomerStoreError, ValidationError) as exc:
                 raise CliError(f"stopped at line {line}: {exc}") from exc
             imported += 1
@@ -89,4 +101,10 @@ def _store(args: argparse.Namespace) -> Any:
     table = args.table or os.environ.get("CUSTOMER_TABLE_NAME")
     if not table:
         raise CliError("--table is required (or set CUSTOMER_TABLE_NAME)")
-    return build_store(CustomerSettings(customer_table_name=table))
+    from pydantic import ValidationError
+
+    try:
+        settings = CustomerSettings(customer_table_name=table)
+    except ValidationError as exc:
+        raise CliError(f"--table: not a table name: {table[:60]!r}") from exc
+    return build_store(settings)

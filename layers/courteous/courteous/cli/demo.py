@@ -65,6 +65,14 @@ def run(args: argparse.Namespace) -> int:
         print(line, file=stderr if args.json else stdout, flush=True)
 
     log_path = args.report.parent / "demo-functions.log"
+    # Both files are written at the end of the run: find out now that they can be.
+    for path in (args.report, log_path):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise CliError(f"--report: cannot write {path}: {exc.strerror or exc}") from exc
     progress(f"{scenario.name}: {scenario.start:%a %d %b} to {scenario.end:%a %d %b} (UTC)")
     result = run_demo(
         scenario,

@@ -35,8 +35,16 @@ def run_check(args: argparse.Namespace) -> int:
     from courteous.rendering.renderer import TemplateRenderer
 
     if args.shop is not None:
+        from courteous.rendering.overrides import folder_names, layout_problems
+
         if not args.shop.is_dir():
             raise CliError(f"--shop: not a directory: {args.shop}")
+        problems = layout_problems(folder_names(args.shop))
+        if problems:
+            for problem in problems:
+                print(f"FAIL {problem}")
+            print(f"{len(problems)} file(s) of {args.shop} would never be used: nothing rendered")
+            return 1
         renderer = TemplateRenderer(overrides=args.shop.resolve().parent)
         results = check_templates(renderer, shop_id=args.shop.resolve().name)
     else:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from courteous.cli.common import CliError, print_json
 from courteous.recipients.identity import InvalidContactError, normalise_contact, recipient_key
+from courteous.recipients.zones import zones_label
 
 
 def register(subparsers: Any) -> None:
@@ -39,7 +40,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--shop", help="shop id (default: every shop of the local run)")
     parser.add_argument("--stack-name", help="a deployed stack instead of the local run")
     parser.add_argument("--region", help="the deployed stack's region")
-    parser.add_argument("--limit", type=int, default=100, help="most recent N decisions")
+    parser.add_argument(
+        "--limit", type=int, default=100, help="most recent N decisions per contact (1 or more)"
+    )
     parser.add_argument("--json", action="store_true", help="one JSON list")
     parser.set_defaults(run=run)
 
@@ -137,7 +140,7 @@ def _row(item: dict[str, Any], shop: str) -> dict[str, Any]:
         "reason": item["reason"],
         "detail": item.get("detail"),
         "not_before": item.get("not_before"),
-        "zone": ",".join(zones),
+        "zone": zones_label(zones),
         "zone_source": item.get("zone_source"),
         "policy_version": item.get("policy_version"),
         "request_id": item.get("request_id"),
@@ -147,6 +150,8 @@ def _row(item: dict[str, Any], shop: str) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     from courteous.gate.store import GateStore
 
+    if args.limit < 1:
+        raise CliError("--limit must be 1 or more")
     contacts = []
     for text in args.to:
         try:
@@ -166,12 +171,15 @@ def run(args: argparse.Namespace) -> int:
                 items = store.history(recipient_key(key, shop, contact), limit=args.limit)
                 rows.extend(_row(item, shop) for item in items)
     rows.sort(key=lambda row: (row["at"], row["request_id"] or ""))
+    searched = [args.shop] if args.shop else list(shops)
     if args.json:
         print_json(rows)
         return 0
+    where = ", ".join(searched) if searched else "no shop (the local run saw none)"
     if not rows:
-        print("no decisions recorded for this recipient")
+        print(f"no decisions recorded for this recipient in {where}")
         return 0
+    print(f"searched {where}")
     for row in rows:
         when = datetime.fromisoformat(row["local_time"]).strftime("%a %d %b %H:%M")
         order = f" order {row['order_id']}" if row["order_id"] else ""

@@ -66,7 +66,14 @@ Duration = Annotated[timedelta, Field(gt=timedelta(0))]
 
 
 class ShopSettingsError(PermanentError):
-    """The shop's settings parameter is not valid; names the field."""
+    """The shop's settings parameter is not valid; names the field.
+
+    `fields` holds (dotted field, message) for every problem, for a form to show each
+    at its field."""
+
+    def __init__(self, message: str, fields: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.fields = fields
 
 
 class SettingsSourceError(RetryableError):
@@ -243,9 +250,13 @@ def settings_from_json(shop_id: str, text: str | None) -> ShopSettings:
     try:
         return ShopSettings.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors(include_url=False, include_input=False)[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise ShopSettingsError(f"{shop_id} settings: {where}: {first['msg']}") from exc
+        errors = exc.errors(include_url=False, include_input=False)
+        fields = tuple(
+            (".".join(str(part) for part in error["loc"]) or "settings", str(error["msg"]))
+            for error in errors
+        )
+        where, message = fields[0]
+        raise ShopSettingsError(f"{shop_id} settings: {where}: {message}", fields) from exc
 
 
 def _not_found(exc: Exception) -> bool:

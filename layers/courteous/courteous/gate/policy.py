@@ -30,7 +30,14 @@ from courteous.recipients.zones import UnknownZoneError, check_zone
 
 
 class PolicyError(ValueError):
-    """A policy that cannot be used; the message names the field."""
+    """A policy that cannot be used; the message names the field.
+
+    `fields` holds (dotted field, message) for each problem, for a form to show at the
+    field; "extends" and "name" problems name those fields too."""
+
+    def __init__(self, message: str, fields: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.fields = fields
 
 
 class Weekday(IntEnum):
@@ -296,12 +303,15 @@ PRESETS: dict[str, Policy] = {
 }
 
 
+def _error_fields(exc: ValidationError) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (".".join(str(item) for item in error["loc"]) or "policy", error["msg"])
+        for error in exc.errors()
+    )
+
+
 def _error_text(exc: ValidationError) -> str:
-    parts = []
-    for error in exc.errors():
-        field = ".".join(str(item) for item in error["loc"]) or "policy"
-        parts.append(f"{field}: {error['msg']}")
-    return "; ".join(parts)
+    return "; ".join(f"{field}: {message}" for field, message in _error_fields(exc))
 
 
 def _deep_merge(base: Any, override: Any) -> Any:
@@ -330,16 +340,20 @@ def policy_from_dict(data: dict[str, Any], source: str | None = None) -> Policy:
     data = dict(data)
     base_name = data.pop("extends", "default")
     if not isinstance(base_name, str):
-        raise PolicyError("extends: the name of one preset, as a string")
+        raise PolicyError(
+            "extends: the name of one preset, as a string",
+            (("extends", "the name of one preset, as a string"),),
+        )
     if base_name not in PRESETS:
         known = ", ".join(PRESETS)
-        raise PolicyError(f"extends: unknown preset {base_name[:40]!r} (known: {known})")
+        message = f"unknown preset {base_name[:40]!r} (known: {known})"
+        raise PolicyError(f"extends: {message}", (("extends", message),))
     base = PRESETS[base_name]
     merged = _deep_merge(base.model_dump(mode="json"), data)
     try:
         policy = Policy.model_validate(merged)
     except ValidationError as exc:
-        raise PolicyError(f"invalid policy: {_error_text(exc)}") from exc
+        raise PolicyError(f"invalid policy: {_error_text(exc)}", _error_fields(exc)) from exc
     same = _content(policy) == _content(base)
     if same and "name" not in data and "version" not in data:
         return base

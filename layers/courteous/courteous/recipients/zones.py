@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -56,10 +57,17 @@ class ZoneResolution:
 
     @property
     def label(self) -> str:
-        """One zone's name, or the first and a count: "Asia/Almaty (+15 more)"."""
-        if len(self.zones) == 1:
-            return self.zones[0]
-        return f"{self.zones[0]} (+{len(self.zones) - 1} more)"
+        return zones_label(self.zones)
+
+
+def zones_label(zones: Sequence[str]) -> str:
+    """How zones are shown everywhere: one zone's name, or the first and a count
+    ("Asia/Almaty (+15 more)"); "-" when none is known."""
+    if not zones:
+        return "-"
+    if len(zones) == 1:
+        return zones[0]
+    return f"{zones[0]} (+{len(zones) - 1} more)"
 
 
 class UnknownZoneError(ValueError):

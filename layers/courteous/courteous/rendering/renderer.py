@@ -3,7 +3,10 @@
 Templates live in `templates/<kind>/<locale>/` as `sms.j2`, `email_subject.j2` and
 `email_text.j2`, with optional variants `sms.<variant>.j2` (member tier, product kind,
 last call) tried from the most to the least specific. A shop may override any file by
-putting it under `<overrides>/<shop_id>/<kind>/<locale>/`. Jinja runs sandboxed with
+putting it under `<overrides>/<shop_id>/<kind>/<locale>/` (or the S3 prefix `<shop_id>/`
+of the template bucket, deployed). A shop's own files come first at every variant: its
+`sms.j2` reaches VIP, member and last-call customers too, unless it also wrote the
+more specific one. Jinja runs sandboxed with
 `StrictUndefined`: a template cannot reach Python objects, and a missing variable is an
 error, never a blank. Money, dates and numbers are formatted for the locale by Babel.
 
@@ -26,6 +29,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from jinja2 import (
+    BaseLoader,
     ChoiceLoader,
     FileSystemLoader,
     StrictUndefined,
@@ -34,6 +38,7 @@ from jinja2 import (
     UndefinedError,
     select_autoescape,
 )
+from jinja2 import TemplateError as JinjaError
 from jinja2.sandbox import SandboxedEnvironment
 
 from courteous.channels import OutgoingMessage
@@ -44,6 +49,7 @@ from courteous.messages import Channel, Kind, MessageClass, MessageRequest
 from courteous.recipients.zones import resolve_zones
 from courteous.rendering.content import ContentRules, check, host_of
 from courteous.rendering.context import message_data
+from courteous.rendering.overrides import S3Templates
 from courteous.rendering.sms import sms_segments
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -106,16 +112,46 @@ def opt_out_line(policy: Policy, template: str) -> str:
 
 
 class TemplateRenderer:
-    def __init__(self, overrides: Path | None = None) -> None:
+    """`overrides`: a folder with one folder of templates per shop; `s3`: the shops'
+    templates in the template bucket (deployed). Either, both or neither."""
+
+    def __init__(self, overrides: Path | None = None, s3: S3Templates | None = None) -> None:
         self._overrides = overrides
+        self._s3 = s3
         self._environments: dict[str, SandboxedEnvironment] = {}
+        self._folder_names: dict[str, frozenset[str]] = {}
+
+    def _shop_loaders(self, shop_id: str) -> list[BaseLoader]:
+        loaders: list[BaseLoader] = []
+        if self._overrides is not None and (self._overrides / shop_id).is_dir():
+            loaders.append(FileSystemLoader(self._overrides / shop_id))
+        if self._s3 is not None:
+            loaders.append(self._s3.loader(shop_id))
+        return loaders
+
+    def override_names(self, shop_id: str) -> frozenset[str]:
+        """The names the shop's own templates answer to."""
+        names: set[str] = set()
+        if self._overrides is not None and (self._overrides / shop_id).is_dir():
+            cached = self._folder_names.get(shop_id)
+            if cached is None:
+                cached = frozenset(FileSystemLoader(self._overrides / shop_id).list_templates())
+                self._folder_names[shop_id] = cached
+            names |= cached
+        if self._s3 is not None:
+            names |= set(self._s3.names(shop_id))
+        return frozenset(names)
+
+    def chosen(self, shop_id: str, names: list[str]) -> list[str]:
+        """The names to try, in order: the shop's own wording wins at every variant;
+        the packaged variants only when the shop wrote none of the names."""
+        own = self.override_names(shop_id)
+        return [name for name in names if name in own] or names
 
     def _environment(self, shop_id: str) -> SandboxedEnvironment:
         environment = self._environments.get(shop_id)
         if environment is None:
-            loaders = []
-            if self._overrides is not None and (self._overrides / shop_id).is_dir():
-                loaders.append(FileSystemLoader(self._overrides / shop_id))
+            loaders = self._shop_loaders(shop_id)
             loaders.append(FileSystemLoader(TEMPLATES_DIR))
             environment = SandboxedEnvironment(
                 loader=ChoiceLoader(loaders),
@@ -153,7 +189,7 @@ class TemplateRenderer:
     ) -> str:
         environment = self._environment(shop_id)
         try:
-            template = environment.select_template(names)
+            template = environment.select_template(self.chosen(shop_id, names))
         except TemplateNotFound as exc:
             raise TemplateError(f"no template among {', '.join(names)}") from exc
         except TemplateSyntaxError as exc:
@@ -164,6 +200,12 @@ class TemplateRenderer:
             raise TemplateError(f"{template.name}: {exc.message}") from exc
         except TemplateNotFound as exc:
             raise TemplateError(f"{template.name}: includes a missing template") from exc
+        except TemplateSyntaxError as exc:  # in a template it includes
+            raise TemplateError(f"{exc.name}:{exc.lineno}: {exc.message}") from exc
+        except JinjaError as exc:  # the sandbox refusing an attribute, and the like
+            raise TemplateError(f"{template.name}: {exc.message}") from exc
+        except (ArithmeticError, TypeError, ValueError) as exc:
+            raise TemplateError(f"{template.name}: {type(exc).__name__}: {exc}") from exc
         if one_line:
             return " ".join(line.strip() for line in text.strip().splitlines() if line.strip())
         return text.strip()
@@ -176,7 +218,9 @@ class TemplateRenderer:
         formats = Formats(babel_locale(request.recipient.locale, locale), zone)
         kind, shop_id = request.kind, request.recipient.shop_id
         context = {**data, **formats.filters(), "locale": locale, "kind": kind.value}
-        context["sms_templates"] = self.template_names(kind, locale, "sms", data)
+        context["sms_templates"] = self.chosen(
+            shop_id, self.template_names(kind, locale, "sms", data)
+        )
         rules = content_rules(data, kind)
         message_class = request.effective_class
         if request.channel is Channel.SMS:
@@ -270,8 +314,15 @@ class Formats:
 
 @functools.cache
 def default_renderer() -> TemplateRenderer:
-    """The packaged templates (and per-shop overrides when TEMPLATE_OVERRIDES_DIR is set)."""
+    """The packaged templates, with per-shop overrides from the template bucket when
+    TEMPLATE_BUCKET is set (deployed) and from TEMPLATE_OVERRIDES_DIR when set."""
     import os
 
     overrides = os.environ.get("TEMPLATE_OVERRIDES_DIR")
-    return TemplateRenderer(Path(overrides) if overrides else None)
+    bucket = os.environ.get("TEMPLATE_BUCKET")
+    s3 = None
+    if bucket:
+        import boto3
+
+        s3 = S3Templates(boto3.client("s3"), bucket)
+    return TemplateRenderer(Path(overrides) if overrides else None, s3)

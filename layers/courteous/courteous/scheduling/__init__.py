@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from botocore.exceptions import ClientError
 
@@ -35,6 +36,15 @@ def at_expression(instant: datetime) -> str:
     if utc.microsecond:
         utc = utc.replace(microsecond=0) + timedelta(seconds=1)
     return f"at({utc:%Y-%m-%dT%H:%M:%S})"
+
+
+def parse_at_expression(expression: str, zone: str | None = None) -> datetime:
+    """The instant of an `at(yyyy-mm-ddThh:mm:ss)` expression in `zone` (default UTC)."""
+    text = expression.strip()
+    if not (text.startswith("at(") and text.endswith(")")):
+        raise ValueError(f"not a one-time expression: {expression!r}")
+    local = datetime.fromisoformat(text[3:-1])
+    return local.replace(tzinfo=ZoneInfo(zone or "UTC")).astimezone(UTC)
 
 
 class OneTimeScheduler:

@@ -1,0 +1,1 @@
+"""A shop's configuration as its operators see it: read, validated, written, compared."""
