@@ -10,12 +10,12 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from courteous_console.app import handle, parse_event
-from courteous_console.backend import Backend
-from courteous_console.settings import ConsoleSettings
 
 from courteous import clock
 from courteous.observability import logger
+from courteous_console.app import handle, parse_event
+from courteous_console.backend import Backend
+from courteous_console.settings import ConsoleSettings
 
 
 @cache

@@ -46,7 +46,9 @@ def test_settings_are_validated_written_and_their_difference_shown(stack: Provis
     assert not change.problems and change.changed
     assert '+  "reminder_delay": "PT45M"' in change.diff()
     assert shop.settings("lotus-tea").reminder_delay == timedelta(minutes=45)
-    assert not shop.put_settings("lotus-tea", '{"zone": "Asia/Shanghai", "reminder_delay": "PT45M"}').changed
+    assert not shop.put_settings(
+        "lotus-tea", '{"zone": "Asia/Shanghai", "reminder_delay": "PT45M"}'
+    ).changed
     assert shop.shops() == ["lotus-tea"]
 
 
@@ -60,7 +62,10 @@ def test_a_webhook_secret_is_a_secure_string_apart_from_the_settings(stack: Prov
     shop = config(stack)
     assert shop.put_secret("lotus-tea", "shopify", "short").problems
     change = shop.put_secret("lotus-tea", "shopify", "shpss_0123456789abcdef")
-    assert change.diff(redact=True) == "/courteous/webhook-secrets/lotus-tea/shopify: set (value hidden)"
+    assert (
+        change.diff(redact=True)
+        == "/courteous/webhook-secrets/lotus-tea/shopify: set (value hidden)"
+    )
     stored = boto3.client("ssm").get_parameter(Name="/courteous/webhook-secrets/lotus-tea/shopify")
     assert stored["Parameter"]["Type"] == "SecureString"
 
@@ -77,9 +82,12 @@ def test_templates_go_to_the_shops_prefix_and_reach_the_renderer(stack: Provisio
         kind=Kind.PAYMENT_REMINDER,
         channel=Channel.SMS,
         recipient=Recipient(shop_id="lotus-tea", phone=PHONE, zone="Asia/Shanghai"),
-        data={"shop": {"name": "Lotus Tea", "domain": "lotus-tea.example.cn"},
-              "order_number": "#1001", "amount": {"amount": "168", "currency": "CNY"},
-              "tier": "vip"},
+        data={
+            "shop": {"name": "Lotus Tea", "domain": "lotus-tea.example.cn"},
+            "order_number": "#1001",
+            "amount": {"amount": "168", "currency": "CNY"},
+            "tier": "vip",
+        },
         created_at=NIGHT_IN_SHANGHAI,
     )
     assert renderer.render(request, PRESETS["cn"]).text.startswith("Lotus Tea: please pay #1001.")
@@ -111,18 +119,28 @@ def test_the_audit_index_answers_a_shops_decisions_between_two_instants(stack: P
     trail = AuditTrail(boto3.client("dynamodb"), stack.ref("GateTable"))
     found = trail.between("lotus-tea", NIGHT_IN_SHANGHAI, NIGHT_IN_SHANGHAI + timedelta(hours=2))
     assert [entry.decided_at for entry in found] == [
-        NIGHT_IN_SHANGHAI, NIGHT_IN_SHANGHAI + timedelta(hours=1)
+        NIGHT_IN_SHANGHAI,
+        NIGHT_IN_SHANGHAI + timedelta(hours=1),
     ]
     assert {entry.reason for entry in found} == {"quiet_hours"}
 
 
-def event(method: str, path: str, query: str = "", claims: dict[str, Any] | None = None,
-          body: str | None = None) -> dict[str, Any]:
+def event(
+    method: str,
+    path: str,
+    query: str = "",
+    claims: dict[str, Any] | None = None,
+    body: str | None = None,
+) -> dict[str, Any]:
     context: dict[str, Any] = {"http": {"method": method, "path": path}}
     if claims is not None:
         context["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
-    built: dict[str, Any] = {"rawPath": path, "rawQueryString": query, "headers": {},
-                             "requestContext": context}
+    built: dict[str, Any] = {
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": {},
+        "requestContext": context,
+    }
     if body is not None:
         built["body"] = body
     return built
@@ -140,7 +158,9 @@ def backend(stack: Provisioned, monkeypatch: pytest.MonkeyPatch) -> Backend:
 OPERATOR = {"cognito:groups": "[operators]"}
 
 
-def test_the_console_answers_only_signed_in_people_and_only_for_their_shops(backend: Backend) -> None:
+def test_the_console_answers_only_signed_in_people_and_only_for_their_shops(
+    backend: Backend,
+) -> None:
     auth: dict[str, str | None] = {"region": "us-east-1", "client_id": "c"}
     # Without the authoriser's claims: the sign-in page only, and no data anywhere else
     shell = handle(parse_event(event("GET", "/console")), backend, auth)
@@ -148,7 +168,9 @@ def test_the_console_answers_only_signed_in_people_and_only_for_their_shops(back
     assert handle(parse_event(event("GET", "/console/home")), backend, auth).status == 401
     # One shop's staff cannot see another shop
     staff = {"cognito:groups": "[shop-another-shop]"}
-    other = handle(parse_event(event("GET", "/console/api/report", "shop=lotus-tea", staff)), backend, auth)
+    other = handle(
+        parse_event(event("GET", "/console/api/report", "shop=lotus-tea", staff)), backend, auth
+    )
     assert other.status == 403
 
 
@@ -159,16 +181,25 @@ def test_the_admin_api_reports_a_day_and_refuses_a_bad_setting_at_its_field(
     record(stack, NIGHT_IN_SHANGHAI)
     answer = handle(
         parse_event(event("GET", "/console/api/report", "shop=lotus-tea&day=2026-11-17", OPERATOR)),
-        backend, auth,
+        backend,
+        auth,
     )
     report = json.loads(str(answer.body))
     assert answer.status == 200 and report["total"] == 1
-    assert report["counts"] == [{"kind": "payment_reminder", "action": "defer",
-                                  "reason": "quiet_hours", "count": 1}]
+    assert report["counts"] == [
+        {"kind": "payment_reminder", "action": "defer", "reason": "quiet_hours", "count": 1}
+    ]
     refused = handle(
-        parse_event(event("PUT", "/console/api/shops/lotus-tea/settings", claims=OPERATOR,
-                          body='{"max_apologies": 9}')),
-        backend, auth,
+        parse_event(
+            event(
+                "PUT",
+                "/console/api/shops/lotus-tea/settings",
+                claims=OPERATOR,
+                body='{"max_apologies": 9}',
+            )
+        ),
+        backend,
+        auth,
     )
     assert refused.status == 422
     assert json.loads(str(refused.body))["problems"][0]["field"] == "max_apologies"

@@ -13,7 +13,9 @@ from courteous.gate.policy import PRESETS
 from courteous.messages import Kind
 
 
-def entry(at: datetime, action: str = "send", reason: str = "allowed", **extra: object) -> AuditEntry:
+def entry(
+    at: datetime, action: str = "send", reason: str = "allowed", **extra: object
+) -> AuditEntry:
     values: dict[str, object] = {
         "recipient_key": "R#lotus-tea#abc",
         "request_id": f"r-{at.isoformat()}",
@@ -72,10 +74,20 @@ def test_counts_by_kind_action_and_reason_and_each_zones_quiet_hours() -> None:
 
 def test_what_is_held_comes_from_each_requests_latest_decision() -> None:
     now = datetime(2026, 11, 17, 16, tzinfo=UTC)
-    held = entry(now - timedelta(hours=1), "defer", "quiet_hours",
-                 request_id="held", not_before=now + timedelta(hours=8))
-    retried = entry(now - timedelta(hours=2), "defer", "min_gap",
-                    request_id="sent-later", not_before=now - timedelta(minutes=30))
+    held = entry(
+        now - timedelta(hours=1),
+        "defer",
+        "quiet_hours",
+        request_id="held",
+        not_before=now + timedelta(hours=8),
+    )
+    retried = entry(
+        now - timedelta(hours=2),
+        "defer",
+        "min_gap",
+        request_id="sent-later",
+        not_before=now - timedelta(minutes=30),
+    )
     sent = entry(now - timedelta(minutes=30), request_id="sent-later")
     items = deferred_due([held, retried, sent], now, now + timedelta(hours=24))
     assert [(item.kind, item.reason) for item in items] == [("payment_reminder", "quiet_hours")]

@@ -43,7 +43,9 @@ def test_a_shops_plain_sms_reaches_vip_member_and_last_call_customers(
 
 
 def test_the_shops_more_specific_file_wins_over_its_plain_one(overrides: Path) -> None:
-    (overrides / "acme" / "payment_reminder" / "en" / "sms.vip.j2").write_text("VIP {{ order_number }}")
+    (overrides / "acme" / "payment_reminder" / "en" / "sms.vip.j2").write_text(
+        "VIP {{ order_number }}"
+    )
     renderer = TemplateRenderer(overrides)
     assert renderer.render(reminder("vip"), PRESETS["default"]).text.startswith("VIP #1001")
     assert renderer.render(reminder("member"), PRESETS["default"]).text.startswith("Lotus Tea:")
@@ -56,8 +58,13 @@ def test_a_shop_without_overrides_keeps_the_packaged_variants(tmp_path: Path) ->
 
 def test_misspelt_folders_and_parts_are_named() -> None:
     problems = layout_problems(
-        ["payment_reminders/en/sms.j2", "payment_reminder/de/sms.j2", "refund_ack/en/smss.j2",
-         "payment_reminder/en/sms.gold.j2", "payment_reminder/en/sms.vip.j2"]
+        [
+            "payment_reminders/en/sms.j2",
+            "payment_reminder/de/sms.j2",
+            "refund_ack/en/smss.j2",
+            "payment_reminder/en/sms.gold.j2",
+            "payment_reminder/en/sms.vip.j2",
+        ]
     )
     assert len(problems) == 4
     assert "no kind 'payment_reminders'" in problems[0] or any(
