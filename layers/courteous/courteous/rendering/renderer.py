@@ -312,10 +312,12 @@ class Formats:
         return {"money": self.money, "day": self.day, "when": self.when, "number": self.number}
 
 
-@functools.cache
 def default_renderer() -> TemplateRenderer:
     """The packaged templates, with per-shop overrides from the template bucket when
-    TEMPLATE_BUCKET is set (deployed) and from TEMPLATE_OVERRIDES_DIR when set."""
+    TEMPLATE_BUCKET is set (deployed) and from TEMPLATE_OVERRIDES_DIR when set.
+
+    Not cached here: the renderer holds an S3 client for the environment it was built in;
+    the function keeps the one it builds for its lifetime (the dispatcher's is cached)."""
     import os
 
     overrides = os.environ.get("TEMPLATE_OVERRIDES_DIR")
