@@ -121,6 +121,13 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return 0
+    if not result.get("rows"):
+        # Too few deliveries to score a promise: say so rather than print empty figures.
+        print(
+            "no estimate could be scored: the history is too short to learn from "
+            f"(skipped: {result.get('skipped_because', {})})"
+        )
+        return 0
     print(
         f"on time {result['on_time_rate']}, median slack {result['median_slack_days']} days "
         f"(75th percentile {result['p75_slack_days']}), worst month "
