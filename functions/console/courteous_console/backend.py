@@ -16,7 +16,13 @@ from typing import Any
 
 from courteous.audit.report import DayReport, build_report, day_bounds
 from courteous.audit.trail import AuditEntry, AuditTrail
-from courteous.audit.upcoming import TimerSchedules, Upcoming, by_hour, upcoming
+from courteous.audit.upcoming import (
+    TimerSchedules,
+    Upcoming,
+    UpcomingReadError,
+    by_hour,
+    upcoming,
+)
 from courteous.customers.store import CustomerStore, UnstorableCustomerIdError
 from courteous.errors import ContentViolation, PermanentError
 from courteous.events.models import CustomerProfile
@@ -88,6 +94,7 @@ class Backend:
     client: Callable[[str], Any]
     now: Callable[[], datetime]
     _zones: dict[str, tuple[ShopSettings, Policy]] = field(default_factory=dict)
+    timers_unreadable: bool = False
 
     # ------------------------------------------------------------------ clients
     @cached_property
@@ -194,7 +201,12 @@ class Backend:
         now = self.now()
         group = self.settings.schedule_group_name
         timers = TimerSchedules(self.client("scheduler"), group) if group else None
-        items = upcoming(shop_id, now, self.trail, timers)
+        try:
+            items = upcoming(shop_id, now, self.trail, timers)
+        except UpcomingReadError:
+            # The schedules cannot be listed here: what was held still shows.
+            self.timers_unreadable = True
+            items = upcoming(shop_id, now, self.trail, None)
         return zone, now, by_hour(items, zone, now)
 
     def report(self, shop_id: str, day: date) -> DayReport:

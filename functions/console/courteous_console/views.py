@@ -149,7 +149,14 @@ def today(page: Page) -> Response:
     if isinstance(shop, Response):
         return shop
     zone, now, hours = page.backend.today(shop)
-    return page.render("today.html.j2", shop=shop, zone=zone, now=now, hours=hours)
+    return page.render(
+        "today.html.j2",
+        shop=shop,
+        zone=zone,
+        now=now,
+        hours=hours,
+        timers_unreadable=page.backend.timers_unreadable,
+    )
 
 
 @route("GET", r"/api/today")
