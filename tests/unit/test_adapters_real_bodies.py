@@ -18,7 +18,7 @@ from typing import Any
 
 import phonenumbers
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from courteous.adapters import AdapterError, Dropped, Ignored, Mapped, adapt
@@ -175,6 +175,10 @@ def test_a_valid_number_is_kept_in_every_format(
     number, region = valid
     written = phonenumbers.format_number(number, number_format)
     expected = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    # libphonenumber's own national form is ambiguous for a few old numbers: Gabon's
+    # 8-digit "06 03 12 00" reads back as the valid 9-digit +241 06 03 12 00. What is
+    # written that way is another number, which the shop would have meant.
+    assume(phonenumbers.parse(written, region) == number)
     # Then however the shop wrote it (national form read in the number's own region)
     assert normalise_phone(written, region) == expected
 
